@@ -1,0 +1,77 @@
+/* The entry array: growth, release and the byte order of paths. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry.h"
+
+void
+entry_list_init(struct entry_list *l)
+{
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+void
+entry_list_free(struct entry_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].link);
+		free(l->v[i].content);
+	}
+	free(l->v);
+	entry_list_init(l);
+}
+
+struct entry *
+entry_list_add(struct entry_list *l, const char *path, size_t len,
+    struct ctx_error *err)
+{
+	struct entry *e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct entry *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL) {
+			ctx_error_nomem(err);
+			return NULL;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	e->path = malloc(len + 1);
+	if (e->path == NULL) {
+		ctx_error_nomem(err);
+		return NULL;
+	}
+	memcpy(e->path, path, len);
+	e->path[len] = '\0';
+	e->path_len = len;
+	l->n++;
+	return e;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
+	int c = memcmp(x->path, y->path, n);
+
+	if (c != 0)
+		return c;
+	return (x->path_len > y->path_len) - (x->path_len < y->path_len);
+}
+
+void
+entry_list_sort(struct entry_list *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(l->v[0]), entry_cmp);
+}

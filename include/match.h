@@ -1,0 +1,83 @@
+/*
+ * Docker's .dockerignore pattern matcher, exactly as moby/patternmatcher
+ * 0.6 (vendored by docker CLI 28.2.2 and by buildx) behaves, quirks
+ * included: patterns become regular expressions (compiled with PCRE2, JIT,
+ * once, lazily like docker), so `[!x]` is the set {!, x}, `\d` a digit and
+ * `|` an alternation.
+ *
+ * Ownership: a struct matcher owns copies of its patterns; matcher_free()
+ * releases them.  Matching never allocates on the caller's behalf except
+ * where stated.
+ */
+#ifndef CTXD_MATCH_H
+#define CTXD_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct matcher;
+
+/*
+ * Builds a matcher like patternmatcher.New(patterns): each string is trimmed
+ * (Go strings.TrimSpace), empty ones dropped, path-cleaned (filepath.Clean),
+ * a leading '!' split off (a lone "!" is an error), and checked as Go's
+ * filepath.Match(pattern, ".") would (a bad pattern is an error: "syntax
+ * error in pattern").  Patterns whose regexp fails to compile are accepted
+ * here and fail lazily on first evaluation, as in docker.
+ * Strings are byte strings of the given lengths (lens may be NULL: then
+ * they are NUL-terminated).  Returns NULL and fills err on error.
+ */
+struct matcher *matcher_new(const char *const *patterns, const size_t *lens,
+    size_t n, struct ctx_error *err);
+void matcher_free(struct matcher *m);
+
+size_t matcher_count(const struct matcher *m);		/* patterns kept */
+bool matcher_has_exclusions(const struct matcher *m);	/* any '!' pattern */
+bool matcher_is_exclusion(const struct matcher *m, size_t i);
+/* The cleaned pattern text without its '!' (Pattern.String()). */
+const char *matcher_pattern(const struct matcher *m, size_t i);
+
+/*
+ * MatchesOrParentMatches(path): is path excluded, counting matches of each
+ * pattern on path's ancestors.  path: relative, '/'-separated, clean.
+ * Returns 0 and sets *excluded, or -1 with err (a pattern that fails to
+ * compile, evaluated on the path itself).
+ */
+int matcher_matches_or_parent(struct matcher *m, const char *path, size_t len,
+    bool *excluded, struct ctx_error *err);
+
+/*
+ * MatchesUsingParentResults(path, parent): the tar walk's decision.
+ * parent: the per-pattern results of path's parent directory (an array of
+ * matcher_count() bools), or NULL for "no parent information" (docker's
+ * zero MatchInfo: then ancestors are tried as in MatchesOrParentMatches).
+ * out: receives this path's per-pattern results (matcher_count() bools);
+ * may alias nothing else.  Returns 0 or -1 with err.
+ */
+int matcher_matches_parent(struct matcher *m, const char *path, size_t len,
+    const bool *parent, bool *out, bool *excluded, struct ctx_error *err);
+
+/*
+ * The classic builder's rule for entering an excluded directory: true when
+ * some exception pattern, as cleaned, followed by '/', starts with dir + '/'
+ * (go-archive TarWithOptions).
+ */
+bool matcher_exception_below(const struct matcher *m, const char *dir, size_t len);
+
+/*
+ * BuildKit's pruning rule (fsutil NewFilterFS / rule 5.1 of
+ * buildkit-context.md): may a directory that this matcher rejects be pruned
+ * (not descended)?  For exclude patterns (is_include false): no when any
+ * exception contains a wildcard (* [ ] ? ^ \ after stripping one trailing
+ * "/ **" then one trailing "/ *"); else yes when there are no exceptions, or
+ * no exception (so stripped) + '/' starts with dir + '/'.  For include
+ * patterns (is_include true) the same test runs over the non-exception
+ * patterns, and a directory is never pruned when any of them has a wildcard.
+ */
+bool matcher_can_prune(const struct matcher *m, bool is_include,
+    const char *dir, size_t len);
+
+#endif
