@@ -33,14 +33,26 @@ struct matcher;
 struct matcher *matcher_new(const char *const *patterns, const size_t *lens,
     size_t n, struct ctx_error *err);
 void matcher_free(struct matcher *m);
+/* Like matcher_new; on error *bad (if not NULL) is the index in patterns[]. */
+struct matcher *matcher_new_at(const char *const *patterns, const size_t *lens,
+    size_t n, size_t *bad, struct ctx_error *err);
 
 size_t matcher_count(const struct matcher *m);		/* patterns kept */
 bool matcher_has_exclusions(const struct matcher *m);	/* any '!' pattern */
 bool matcher_is_exclusion(const struct matcher *m, size_t i);
 /* The cleaned pattern text without its '!' (Pattern.String()). */
 const char *matcher_pattern(const struct matcher *m, size_t i);
+size_t matcher_pattern_len(const struct matcher *m, size_t i);	/* may hold NUL */
+/* Index in matcher_new's patterns[] that pattern i came from. */
+size_t matcher_source_index(const struct matcher *m, size_t i);
+/* The pattern (matcher index) whose evaluation made the last call fail. */
+size_t matcher_error_pattern(const struct matcher *m);
 
 /*
+ * Matching is not thread-safe: a matcher keeps one PCRE2 match data block
+ * and scratch buffers for all its patterns, and compiles patterns lazily.
+ * Use one matcher per thread.
+ *
  * MatchesOrParentMatches(path): is path excluded, counting matches of each
  * pattern on path's ancestors.  path: relative, '/'-separated, clean.
  * Returns 0 and sets *excluded, or -1 with err (a pattern that fails to

@@ -1,0 +1,656 @@
+/*
+ * SHA-256 of the regular files of an entry list, on a pool of threads that
+ * pull work by an atomic index.  Each file is opened below the root with no
+ * symbolic link followed in any component and streamed through a per-thread
+ * buffer; an inode reached by several hard links is read once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "digest.h"
+#include "manifest.h"
+
+/*
+ * 256 KiB: large enough that a big file costs few read(2) calls, small
+ * enough to stay in L2 while SHA-256 walks it.  read(2) rather than mmap(2):
+ * a file truncated by an editor while it is mapped would raise SIGBUS in
+ * the daemon, and with a warm page cache the copy is ~10% of the hash cost.
+ */
+#define DIGEST_BUFSIZE (256 * 1024)
+/* Files at least this big are hashed first, so no thread is left alone
+ * with a large file at the end while the others sit idle. */
+#define DIGEST_BIG (1024 * 1024)
+#define DIGEST_MAX_THREADS 256
+#define DIGEST_PROGRESS_NS 100000000LL
+
+static const unsigned char digest_empty[DIGEST_SIZE] = {
+	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
+	0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+	0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+	0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+};
+
+/*
+ * Process-wide state set up once: the SHA-256 implementation fetched once
+ * (OpenSSL 3 otherwise looks EVP_sha256() up again, under a lock, on every
+ * EVP_DigestInit_ex) and whether openat2(2) can be used.  Both live until
+ * exit.
+ */
+static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
+static const EVP_MD *digest_md;
+static int digest_have_openat2;
+
+struct digest_alias {
+	size_t entry, leader;	/* entry indices: entry has leader's inode */
+};
+
+struct digest_job {
+	struct entry_list *l;
+	int rootfd;
+	bool unreadable_empty;
+	const size_t *work;	/* entry indices to read, big files first */
+	size_t nwork;
+	atomic_size_t next;	/* next index into work */
+	atomic_size_t fail_min;	/* smallest failed entry index, or SIZE_MAX */
+	atomic_size_t files_done;
+	atomic_uint_fast64_t bytes_done;
+	const struct digest_options *opt;
+};
+
+struct digest_worker {
+	struct digest_job *job;
+	pthread_t tid;
+	bool started;
+	bool progress;		/* the calling thread: reports progress */
+	EVP_MD_CTX *ctx;
+	unsigned char *buf;
+	size_t fail_idx;	/* entry index of err, or SIZE_MAX */
+	struct ctx_error err;
+};
+
+static void
+digest_init(void)
+{
+	struct open_how how;
+	int fd;
+
+#if OPENSSL_VERSION_MAJOR >= 3
+	digest_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+#endif
+	if (digest_md == NULL)
+		digest_md = EVP_sha256();
+
+	/*
+	 * Probe openat2 once: ENOSYS on kernels before 5.6, and EPERM under
+	 * seccomp profiles that predate it (Docker's default denies unknown
+	 * system calls with EPERM), which a per-file call could not tell from
+	 * a permission error.
+	 */
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	if (fd >= 0) {
+		close(fd);
+		digest_have_openat2 = 1;
+	}
+}
+
+int
+digest_bytes(const void *p, size_t n, unsigned char out[DIGEST_SIZE],
+    struct ctx_error *err)
+{
+	pthread_once(&digest_once, digest_init);
+	if (EVP_Digest(p, n, out, NULL, digest_md, NULL) != 1)
+		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+	return 0;
+}
+
+void
+digest_hex(const unsigned char d[DIGEST_SIZE], char out[DIGEST_HEX_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < DIGEST_SIZE; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 0xf];
+	}
+	out[2 * DIGEST_SIZE] = '\0';
+}
+
+/*
+ * The same refusal as openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+ * one component at a time, for kernels without openat2: every directory
+ * component is opened with O_NOFOLLOW, so a symbolic link there fails
+ * (ENOTDIR) instead of being followed.
+ */
+static int
+digest_open_walk(int rootfd, const char *path, int flags)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path, *slash;
+	int dfd = rootfd, fd, e;
+	size_t n;
+
+	while ((slash = strchr(p, '/')) != NULL) {
+		n = (size_t)(slash - p);
+		if (n == 0 || n > NAME_MAX || (n == 2 && p[0] == '.' &&
+		    p[1] == '.')) {
+			if (dfd != rootfd)
+				close(dfd);
+			errno = n == 0 ? ENOENT : n > NAME_MAX ? ENAMETOOLONG :
+			    EXDEV;
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		fd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		e = errno;
+		if (dfd != rootfd)
+			close(dfd);
+		if (fd < 0) {
+			errno = e;
+			return -1;
+		}
+		dfd = fd;
+		p = slash + 1;
+	}
+	if (strcmp(p, "..") == 0) {
+		fd = -1;
+		e = EXDEV;
+	} else {
+		fd = openat(dfd, p, flags | O_NOFOLLOW);
+		e = errno;
+	}
+	if (dfd != rootfd)
+		close(dfd);
+	errno = e;
+	return fd;
+}
+
+static int
+digest_open(int rootfd, const char *path)
+{
+	const int flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	struct open_how how;
+	int fd, tries;
+
+	if (!digest_have_openat2)
+		return digest_open_walk(rootfd, path, flags);
+	memset(&how, 0, sizeof(how));
+	how.flags = flags;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	/* EAGAIN: a concurrent rename raced the lookup; the kernel asks us
+	 * to try again rather than risk escaping the root. */
+	for (tries = 0;; tries++) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN || tries == 8)
+			return fd;
+	}
+}
+
+/* The entry's path, escaped and cut to fit, for an error message. */
+static void
+digest_msgpath(const struct entry *e, char *out, size_t outsz)
+{
+	size_t n = e->path_len;
+
+	if (n > (outsz - 1) / 4)
+		n = (outsz - 1) / 4;
+	out[manifest_escape(out, e->path, n)] = '\0';
+}
+
+static void
+digest_set_empty(struct entry *e)
+{
+	memcpy(e->digest, digest_empty, DIGEST_SIZE);
+	e->size = 0;
+	e->flags |= ENTRY_EMPTY | ENTRY_DIGESTED;
+}
+
+/* Reads the file of e and hashes it.  Returns 0 or -1 (err filled). */
+static int
+digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
+{
+	struct digest_job *job = w->job;
+	char path[512];
+	struct stat st;
+	uint64_t total = 0;
+	ssize_t n;
+	int fd, eno;
+
+	/* A NUL inside the path would make the kernel open a prefix of it;
+	 * no file name holds one, so such an entry is not from a walk. */
+	if (memchr(e->path, '\0', e->path_len) != NULL) {
+		digest_msgpath(e, path, sizeof(path));
+		return ctx_error_sys(err, EINVAL, "%s", path);
+	}
+	fd = digest_open(job->rootfd, e->path);
+	if (fd < 0) {
+		eno = errno;
+		/* Docker's rule for a file it may not read (Go's
+		 * os.IsPermission: EACCES or EPERM): BuildKit sends it
+		 * empty, the classic builder's ValidateContextDirectory
+		 * refuses the context with this message. */
+		if (eno == EACCES || eno == EPERM) {
+			if (job->unreadable_empty) {
+				digest_set_empty(e);
+				return 0;
+			}
+			digest_msgpath(e, path, sizeof(path));
+			return ctx_error_set(err, CTX_ERR_CONTEXT,
+			    "no permission to read from '%s'", path);
+		}
+		digest_msgpath(e, path, sizeof(path));
+		return ctx_error_sys(err, eno, "%s", path);
+	}
+	if (fstat(fd, &st) == -1) {
+		eno = errno;
+		close(fd);
+		digest_msgpath(e, path, sizeof(path));
+		return ctx_error_sys(err, eno, "%s", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		digest_msgpath(e, path, sizeof(path));
+		return ctx_error_set(err, CTX_ERR_CONTEXT,
+		    "%s: no longer a regular file", path);
+	}
+	if (EVP_DigestInit_ex(w->ctx, digest_md, NULL) != 1) {
+		close(fd);
+		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+	}
+	for (;;) {
+		n = read(fd, w->buf, DIGEST_BUFSIZE);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			eno = errno;
+			close(fd);
+			digest_msgpath(e, path, sizeof(path));
+			return ctx_error_sys(err, eno, "%s", path);
+		}
+		EVP_DigestUpdate(w->ctx, w->buf, (size_t)n);
+		total += (uint64_t)n;
+		/* A short read of a regular file is its end at that moment;
+		 * once fstat's size is reached, trust it rather than pay
+		 * one more read(2) per file (most files fit one buffer).
+		 * A file growing meanwhile is caught by the next scan. */
+		if (n < DIGEST_BUFSIZE && total >= (uint64_t)st.st_size)
+			break;
+	}
+	close(fd);
+	if (EVP_DigestFinal_ex(w->ctx, e->digest, NULL) != 1)
+		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+	e->size = total;
+	e->flags |= ENTRY_DIGESTED;
+	atomic_fetch_add_explicit(&job->bytes_done, total,
+	    memory_order_relaxed);
+	return 0;
+}
+
+static long long
+digest_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+digest_report(struct digest_job *job)
+{
+	job->opt->progress(job->opt->progress_arg,
+	    atomic_load_explicit(&job->files_done, memory_order_relaxed),
+	    job->nwork,
+	    atomic_load_explicit(&job->bytes_done, memory_order_relaxed));
+}
+
+/* Lowers job->fail_min to idx unless it is already lower. */
+static void
+digest_fail_at(struct digest_job *job, size_t idx)
+{
+	size_t cur = atomic_load(&job->fail_min);
+
+	while (idx < cur &&
+	    !atomic_compare_exchange_weak(&job->fail_min, &cur, idx))
+		;
+}
+
+static void *
+digest_work(void *arg)
+{
+	struct digest_worker *w = arg;
+	struct digest_job *job = w->job;
+	struct ctx_error e;
+	long long last = 0;
+	size_t k, idx;
+
+	if (w->progress)
+		last = digest_now_ns();
+	for (;;) {
+		k = atomic_fetch_add_explicit(&job->next, 1,
+		    memory_order_relaxed);
+		if (k >= job->nwork)
+			break;
+		idx = job->work[k];
+		/* Past a failure only entries of smaller index still
+		 * matter: they decide which error is reported. */
+		if (idx > atomic_load_explicit(&job->fail_min,
+		    memory_order_relaxed))
+			continue;
+		if (digest_file(w, &job->l->v[idx], &e) == -1) {
+			if (idx < w->fail_idx) {
+				w->fail_idx = idx;
+				w->err = e;
+				digest_fail_at(job, idx);
+			}
+			continue;
+		}
+		atomic_fetch_add_explicit(&job->files_done, 1,
+		    memory_order_relaxed);
+		if (w->progress) {
+			long long now = digest_now_ns();
+
+			if (now - last >= DIGEST_PROGRESS_NS) {
+				last = now;
+				digest_report(job);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int
+digest_worker_init(struct digest_worker *w, struct digest_job *job,
+    struct ctx_error *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->job = job;
+	w->fail_idx = SIZE_MAX;
+	w->ctx = EVP_MD_CTX_new();
+	w->buf = malloc(DIGEST_BUFSIZE);
+	if (w->ctx == NULL || w->buf == NULL) {
+		EVP_MD_CTX_free(w->ctx);
+		free(w->buf);
+		w->ctx = NULL;
+		w->buf = NULL;
+		return ctx_error_nomem(err);
+	}
+	return 0;
+}
+
+static void
+digest_worker_fini(struct digest_worker *w)
+{
+	EVP_MD_CTX_free(w->ctx);
+	free(w->buf);
+}
+
+struct digest_slot {
+	dev_t dev;
+	ino_t ino;
+	size_t idx;		/* SIZE_MAX: free */
+};
+
+static size_t
+digest_slot_hash(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ULL ^
+	    (uint64_t)dev * 0xc2b2ae3d27d4eb4fULL;
+
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int
+digest_cmp_big(const void *a, const void *b, void *arg)
+{
+	const struct entry *v = arg;
+	uint64_t x = v[*(const size_t *)a].size, y = v[*(const size_t *)b].size;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * Chooses what the threads read: every undigested file that is neither
+ * inline nor empty, one entry per inode (the smallest index, so that its
+ * error is the one reported), big files first.  The other links of an inode
+ * go to *aliases.  Inline and empty entries are hashed here and now.
+ */
+static int
+digest_plan(struct entry_list *l, size_t **workp, size_t *nworkp,
+    struct digest_alias **aliasp, size_t *naliasp, struct ctx_error *err)
+{
+	struct digest_slot *tab = NULL;
+	struct digest_alias *alias = NULL;
+	size_t *work, nwork = 0, nbig = 0, nalias = 0, calias = 0;
+	size_t i, j, mask = 0, nslots;
+
+	*workp = NULL;
+	*aliasp = NULL;
+	*nworkp = *naliasp = 0;
+	work = malloc((l->n ? l->n : 1) * sizeof(*work));
+	if (work == NULL)
+		return ctx_error_nomem(err);
+	for (nslots = 16; nslots < 2 * l->n; nslots *= 2)
+		;
+	tab = malloc(nslots * sizeof(*tab));
+	if (tab == NULL) {
+		free(work);
+		return ctx_error_nomem(err);
+	}
+	mask = nslots - 1;
+	for (j = 0; j < nslots; j++)
+		tab[j].idx = SIZE_MAX;
+
+	for (i = 0; i < l->n; i++) {
+		struct entry *e = &l->v[i];
+
+		if (e->type != ENTRY_FILE || (e->flags & ENTRY_DIGESTED))
+			continue;
+		if (e->flags & ENTRY_INLINE) {
+			if (digest_bytes(e->content, e->content_len,
+			    e->digest, err) == -1)
+				goto fail;
+			e->size = e->content_len;
+			e->flags |= ENTRY_DIGESTED;
+			continue;
+		}
+		if (e->flags & ENTRY_EMPTY) {
+			digest_set_empty(e);
+			continue;
+		}
+		if (e->dev != 0 && e->ino != 0) {
+			for (j = digest_slot_hash(e->dev, e->ino) & mask;
+			    tab[j].idx != SIZE_MAX; j = (j + 1) & mask)
+				if (tab[j].dev == e->dev && tab[j].ino == e->ino)
+					break;
+			if (tab[j].idx != SIZE_MAX) {
+				if (nalias == calias) {
+					size_t c = calias ? 2 * calias : 64;
+					struct digest_alias *a = realloc(alias,
+					    c * sizeof(*a));
+
+					if (a == NULL) {
+						ctx_error_nomem(err);
+						goto fail;
+					}
+					alias = a;
+					calias = c;
+				}
+				alias[nalias].entry = i;
+				alias[nalias++].leader = tab[j].idx;
+				continue;
+			}
+			tab[j].dev = e->dev;
+			tab[j].ino = e->ino;
+			tab[j].idx = i;
+		}
+		work[nwork++] = i;
+	}
+	free(tab);
+	tab = NULL;
+
+	/* Big files to the front, largest first; the rest keep index
+	 * order, which keeps the reads of one directory together. */
+	for (i = 0; i < nwork; i++)
+		if (l->v[work[i]].size >= DIGEST_BIG)
+			nbig++;
+	if (nbig > 0 && nbig < nwork) {
+		size_t *tmp = malloc(nwork * sizeof(*tmp));
+		size_t b = 0, s = nbig;
+
+		if (tmp == NULL) {
+			ctx_error_nomem(err);
+			goto fail;
+		}
+		for (i = 0; i < nwork; i++)
+			tmp[l->v[work[i]].size >= DIGEST_BIG ? b++ : s++] =
+			    work[i];
+		free(work);
+		work = tmp;
+	}
+	if (nbig > 1)
+		qsort_r(work, nbig, sizeof(*work), digest_cmp_big, l->v);
+	*workp = work;
+	*nworkp = nwork;
+	*aliasp = alias;
+	*naliasp = nalias;
+	return 0;
+fail:
+	free(tab);
+	free(work);
+	free(alias);
+	return -1;
+}
+
+int
+digest_entries(struct entry_list *l, int rootfd,
+    const struct digest_options *opt, struct ctx_error *err)
+{
+	static const struct digest_options defaults;
+	struct digest_job job;
+	struct digest_worker *w = NULL;
+	struct digest_alias *alias = NULL;
+	size_t *work = NULL, nwork, nalias, i, best;
+	unsigned nthreads, started;
+	sigset_t all, old;
+	long ncpu;
+	int rc = -1;
+
+	if (opt == NULL)
+		opt = &defaults;
+	pthread_once(&digest_once, digest_init);
+	if (digest_plan(l, &work, &nwork, &alias, &nalias, err) == -1)
+		return -1;
+	if (nwork == 0) {
+		/* nothing to read, hence no aliases either */
+		free(work);
+		free(alias);
+		if (opt->progress != NULL)
+			opt->progress(opt->progress_arg, 0, 0, 0);
+		return 0;
+	}
+
+	nthreads = opt->threads;
+	if (nthreads == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (nthreads > DIGEST_MAX_THREADS)
+		nthreads = DIGEST_MAX_THREADS;
+	if (nthreads > nwork)
+		nthreads = (unsigned)nwork;
+
+	memset(&job, 0, sizeof(job));
+	job.l = l;
+	job.rootfd = rootfd;
+	job.unreadable_empty = opt->unreadable_empty;
+	job.work = work;
+	job.nwork = nwork;
+	job.opt = opt;
+	atomic_init(&job.next, 0);
+	atomic_init(&job.fail_min, SIZE_MAX);
+	atomic_init(&job.files_done, 0);
+	atomic_init(&job.bytes_done, 0);
+
+	w = calloc(nthreads, sizeof(*w));
+	if (w == NULL) {
+		ctx_error_nomem(err);
+		goto out;
+	}
+	for (started = 0; started < nthreads; started++)
+		if (digest_worker_init(&w[started], &job, err) == -1)
+			break;
+	if (started == 0)
+		goto out;
+	nthreads = started;	/* fewer buffers, fewer threads */
+	w[0].progress = opt->progress != NULL;
+
+	/* The workers take no signals: the daemon handles its own in its
+	 * main thread (signalfd or handlers that expect it). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 1; i < nthreads; i++)
+		w[i].started = pthread_create(&w[i].tid, NULL, digest_work,
+		    &w[i]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* A thread that could not start just leaves its share to the
+	 * others; the calling thread always works. */
+	digest_work(&w[0]);
+	for (i = 1; i < nthreads; i++)
+		if (w[i].started)
+			pthread_join(w[i].tid, NULL);
+	if (opt->progress != NULL)
+		digest_report(&job);
+
+	for (i = 0; i < nalias; i++) {
+		const struct entry *src = &l->v[alias[i].leader];
+		struct entry *dst = &l->v[alias[i].entry];
+
+		if (!(src->flags & ENTRY_DIGESTED))
+			continue;
+		memcpy(dst->digest, src->digest, DIGEST_SIZE);
+		dst->size = src->size;
+		dst->flags |= ENTRY_DIGESTED | (src->flags & ENTRY_EMPTY);
+	}
+
+	best = 0;
+	for (i = 1; i < nthreads; i++)
+		if (w[i].fail_idx < w[best].fail_idx)
+			best = i;
+	if (w[best].fail_idx != SIZE_MAX) {
+		if (err != NULL)
+			*err = w[best].err;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (w != NULL) {
+		for (i = 0; i < nthreads; i++)
+			digest_worker_fini(&w[i]);
+		free(w);
+	}
+	free(work);
+	free(alias);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * Go's text and path rules that docker applies to patterns and paths:
+ * utf8.DecodeRune, strings.TrimSpace, filepath.Clean and filepath.Match
+ * (Go >= 1.20, Unix), over byte strings of a given length that may hold NUL.
+ * Ownership: nothing here allocates; callers own every buffer.
+ */
+#ifndef CTXD_GOPATH_H
+#define CTXD_GOPATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * utf8.DecodeRune of s[0..n) (n >= 1): sets *r and returns the width.  An
+ * invalid or truncated sequence reads as U+FFFD of width 1.
+ */
+size_t gopath_decode_rune(const unsigned char *s, size_t n, uint32_t *r);
+
+/* strings.TrimSpace (unicode.IsSpace): moves *s and shrinks *len in place. */
+void gopath_trim_space(const char **s, size_t *len);
+
+/*
+ * filepath.Clean of in[0..len) into out, which must hold len + 2 bytes.
+ * Returns the length of the result ("." for an empty path); out[result]
+ * is '\0', though the result may itself hold NUL bytes.
+ */
+size_t gopath_clean(const char *in, size_t len, char *out);
+
+/*
+ * filepath.Match(pattern, name): 1 match, 0 no match, -1 ErrBadPattern.
+ * Like Go >= 1.20, a pattern whose remainder is malformed is an error even
+ * once the name has failed to match.
+ */
+int gopath_match(const char *pattern, size_t plen, const char *name,
+    size_t nlen);
+
+#endif

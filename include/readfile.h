@@ -1,0 +1,21 @@
+/*
+ * Reading a small file (Dockerfile, ignore file) whole, with a size cap so
+ * that hostile input cannot exhaust memory.  Ownership: *out is malloc'ed,
+ * NUL-terminated (not counted in *len); the caller frees it.
+ */
+#ifndef CTXD_READFILE_H
+#define CTXD_READFILE_H
+
+#include <stddef.h>
+
+#define READFILE_MAX (64u * 1024 * 1024)
+
+/* Reads the file open at fd.  Returns 0, or -1 with errno set (EFBIG when
+ * over READFILE_MAX). */
+int readfile_fd(int fd, char **out, size_t *len);
+
+/* openat(dirfd, path, O_RDONLY) (following symlinks, as docker's os.Open
+ * does) then readfile_fd.  -1 with errno set on failure. */
+int readfile_at(int dirfd, const char *path, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * digest.c: file contents hashed on a thread pool, compared with OpenSSL's
+ * one-shot SHA-256 of the same bytes; symbolic links never followed in any
+ * component (with openat2 and with the fallback walk), hard links read once,
+ * unreadable files per builder, and the error of the smallest index.
+ *
+ * digest.c is included rather than linked so that the test can switch off
+ * openat2 and drive the component walk older kernels get.
+ */
+#include "../../daemon/digest.c"
+
+#include <ftw.h>
+#include <grp.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "testutil.h"
+
+static char tmpdir[64];
+static int rootfd = -1;
+static int have_openat2;	/* what digest_init() found */
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/ctxd-test-digest.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || chmod(tmpdir, 0755) == -1)
+		return -1;
+	rootfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pthread_once(&digest_once, digest_init);
+	have_openat2 = digest_have_openat2;
+	return rootfd >= 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	close(rootfd);
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	digest_have_openat2 = have_openat2;
+	return 0;
+}
+
+static void
+put(const char *path, const void *data, size_t n, mode_t mode)
+{
+	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void
+sha(const void *p, size_t n, unsigned char out[32])
+{
+	assert_int_equal(EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL), 1);
+}
+
+static struct entry *
+add_file(struct entry_list *l, const char *path, bool inode)
+{
+	struct ctx_error err;
+	struct entry *e = entry_list_add(l, path, strlen(path), &err);
+	struct stat st;
+
+	assert_non_null(e);
+	e->type = ENTRY_FILE;
+	e->perm = 0644;
+	if (inode && fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		e->dev = st.st_dev;
+		e->ino = st.st_ino;
+		e->size = (uint64_t)st.st_size;
+	}
+	return e;
+}
+
+static void
+expect_digest(const struct entry *e, const void *p, size_t n)
+{
+	unsigned char want[32];
+
+	sha(p, n, want);
+	assert_true(e->flags & ENTRY_DIGESTED);
+	assert_int_equal(e->size, n);
+	assert_memory_equal(e->digest, want, 32);
+}
+
+struct progress {
+	int calls;
+	size_t done, total;
+	uint64_t bytes;
+};
+
+static void
+on_progress(void *arg, size_t done, size_t total, uint64_t bytes)
+{
+	struct progress *p = arg;
+
+	p->calls++;
+	p->done = done;
+	p->total = total;
+	p->bytes = bytes;
+}
+
+static void
+fill(unsigned char *p, size_t n, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)((i * 131 + seed * 7 + (i >> 9)) & 0xff);
+}
+
+/* Small, empty and multi-buffer files; any stale size is replaced. */
+static void
+test_files(void **state)
+{
+	static unsigned char big[DIGEST_BUFSIZE * 2 + 77];
+	struct digest_options opt = { .threads = 1 };
+	struct entry_list l;
+	struct ctx_error err;
+	unsigned t;
+
+	(void)state;
+	fill(big, sizeof(big), 1);
+	assert_int_equal(mkdirat(rootfd, "sub", 0755), 0);
+	put("hello", "hello\n", 6, 0644);
+	put("sub/empty", "", 0, 0644);
+	put("sub/big", big, sizeof(big), 0600);
+	put("ro", "x", 1, 0444);
+	for (t = 0; t <= 3; t++) {
+		entry_list_init(&l);
+		add_file(&l, "hello", false)->size = 999;
+		add_file(&l, "sub/empty", true);
+		add_file(&l, "sub/big", true);
+		add_file(&l, "ro", true);
+		opt.threads = t;
+		assert_int_equal(digest_entries(&l, rootfd, &opt, &err), 0);
+		expect_digest(&l.v[0], "hello\n", 6);
+		expect_digest(&l.v[1], "", 0);
+		expect_digest(&l.v[2], big, sizeof(big));
+		expect_digest(&l.v[3], "x", 1);
+		assert_false(l.v[1].flags & ENTRY_EMPTY);
+		entry_list_free(&l);
+	}
+}
+
+/* Inline and empty entries never touch the file system. */
+static void
+test_inline_and_empty(void **state)
+{
+	struct entry_list l;
+	struct ctx_error err;
+	struct entry *e;
+
+	(void)state;
+	entry_list_init(&l);
+	e = add_file(&l, "no-such-file", false);
+	e->flags |= ENTRY_INLINE;
+	e->content = (unsigned char *)strdup(".dockerignore\n.dockerfile.0123\n");
+	e->content_len = strlen((char *)e->content);
+	e = add_file(&l, "no-such-either", false);
+	e->flags |= ENTRY_EMPTY;
+	e->size = 4096;
+	/* already digested: left alone */
+	e = add_file(&l, "no-such-third", false);
+	e->flags |= ENTRY_DIGESTED;
+	e->size = 3;
+	memset(e->digest, 0xab, 32);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), 0);
+	expect_digest(&l.v[0], ".dockerignore\n.dockerfile.0123\n", 31);
+	expect_digest(&l.v[1], "", 0);
+	assert_true(l.v[1].flags & ENTRY_EMPTY);
+	assert_int_equal(l.v[2].size, 3);
+	assert_int_equal(l.v[2].digest[31], 0xab);
+	entry_list_free(&l);
+}
+
+/* Three links to one inode are read once; dev/ino 0 is never merged. */
+static void
+test_hardlinks(void **state)
+{
+	struct progress p = { 0 };
+	struct digest_options opt = { .threads = 4, .progress = on_progress,
+	    .progress_arg = &p };
+	struct entry_list l;
+	struct ctx_error err;
+	size_t i;
+
+	(void)state;
+	put("x", "shared\n", 7, 0644);
+	assert_int_equal(linkat(rootfd, "x", rootfd, "y", 0), 0);
+	assert_int_equal(linkat(rootfd, "x", rootfd, "z", 0), 0);
+	put("w", "other\n", 6, 0644);
+	put("v", "third\n", 6, 0644);
+	entry_list_init(&l);
+	add_file(&l, "w", true);
+	add_file(&l, "x", true);
+	add_file(&l, "y", true);
+	add_file(&l, "z", true);
+	add_file(&l, "v", false);	/* dev = ino = 0 */
+	add_file(&l, "x", false);	/* the same inode, but unknown */
+	assert_int_equal(digest_entries(&l, rootfd, &opt, &err), 0);
+	assert_int_equal(p.total, 4);	/* w, x, v and the inode-less x */
+	assert_int_equal(p.done, 4);
+	assert_int_equal(p.bytes, 6 + 7 + 6 + 7);
+	assert_true(p.calls >= 1);
+	expect_digest(&l.v[0], "other\n", 6);
+	for (i = 1; i <= 3; i++)
+		expect_digest(&l.v[i], "shared\n", 7);
+	expect_digest(&l.v[4], "third\n", 6);
+	expect_digest(&l.v[5], "shared\n", 7);
+	entry_list_free(&l);
+}
+
+/* Every entry must fail, and none may be digested. */
+static void
+expect_refused(const char *path)
+{
+	struct entry_list l;
+	struct ctx_error err;
+
+	entry_list_init(&l);
+	add_file(&l, path, false);
+	err.msg[0] = '\0';
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), -1);
+	assert_false(l.v[0].flags & ENTRY_DIGESTED);
+	assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
+	entry_list_free(&l);
+}
+
+/*
+ * A symbolic link in any component is refused, not followed: "etc" points
+ * to /etc, so "etc/passwd" would read the host's password file; "in" points
+ * inside the root and is refused all the same (docker sends the link, not
+ * what it points to); a final link and ".." are refused too.
+ */
+static void
+test_no_symlinks(void **state)
+{
+	int pass;
+
+	(void)state;
+	assert_int_equal(mkdirat(rootfd, "sub", 0755), 0);
+	put("sub/file", "data\n", 5, 0644);
+	assert_int_equal(symlinkat("/etc", rootfd, "etc"), 0);
+	assert_int_equal(symlinkat("sub", rootfd, "in"), 0);
+	assert_int_equal(symlinkat("sub/file", rootfd, "last"), 0);
+	assert_int_equal(symlinkat("/etc/passwd", rootfd, "sub/abs"), 0);
+	for (pass = 0; pass < 2; pass++) {
+		/* pass 1: as on a kernel without openat2 */
+		digest_have_openat2 = pass == 0 ? have_openat2 : 0;
+		expect_refused("etc/passwd");
+		expect_refused("in/file");
+		expect_refused("last");
+		expect_refused("sub/abs");
+		expect_refused("../etc/passwd");
+		expect_refused("missing/file");
+		expect_refused("/etc/passwd");
+	}
+}
+
+/* The openat2 path and the component walk read the same bytes. */
+static void
+test_fallback_reads(void **state)
+{
+	struct entry_list l;
+	struct ctx_error err;
+
+	(void)state;
+	assert_int_equal(mkdirat(rootfd, "a", 0755), 0);
+	assert_int_equal(mkdirat(rootfd, "a/b", 0755), 0);
+	put("a/b/c", "deep\n", 5, 0644);
+	digest_have_openat2 = 0;
+	entry_list_init(&l);
+	add_file(&l, "a/b/c", true);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), 0);
+	expect_digest(&l.v[0], "deep\n", 5);
+	entry_list_free(&l);
+}
+
+static void
+test_missing_and_fifo(void **state)
+{
+	struct entry_list l;
+	struct ctx_error err;
+
+	(void)state;
+	assert_int_equal(mkfifoat(rootfd, "pipe", 0644), 0);
+	entry_list_init(&l);
+	add_file(&l, "gone", false);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), -1);
+	assert_string_equal(err.msg, "gone: No such file or directory");
+	assert_int_equal(err.code, CTX_ERR_SYS);
+	assert_int_equal(err.sys_errno, ENOENT);
+	entry_list_free(&l);
+
+	/* A file replaced by a FIFO: opened without blocking, refused. */
+	add_file(&l, "pipe", false);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), -1);
+	assert_string_equal(err.msg, "pipe: no longer a regular file");
+	entry_list_free(&l);
+
+	/* A NUL would make the kernel open "sub" instead: refused. */
+	assert_int_equal(mkdirat(rootfd, "sub", 0755), 0);
+	put("sub/f", "x", 1, 0644);
+	assert_non_null(entry_list_add(&l, "sub/f\0x", 7, &err));
+	l.v[0].type = ENTRY_FILE;
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), -1);
+	assert_string_equal(err.msg, "sub/f\\x00x: Invalid argument");
+	entry_list_free(&l);
+
+	/* A control byte in the path is escaped in the message. */
+	add_file(&l, "new\nline", false);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), -1);
+	assert_string_equal(err.msg,
+	    "new\\x0aline: No such file or directory");
+	entry_list_free(&l);
+}
+
+/*
+ * With several failures the error of the smallest index is reported,
+ * whatever the thread timing and although big files are read first.
+ */
+static void
+test_first_error_wins(void **state)
+{
+	struct digest_options opt = { .threads = 4 };
+	struct entry_list l;
+	struct ctx_error err;
+	char path[32];
+	int i, round;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "f%03d", i);
+		if (i != 17 && i != 150 && i != 299 && i != 200)
+			put(path, path, 4, 0644);
+	}
+	for (round = 0; round < 20; round++) {
+		entry_list_init(&l);
+		for (i = 0; i < 300; i++) {
+			snprintf(path, sizeof(path), "f%03d", i);
+			add_file(&l, path, true);
+		}
+		l.v[200].size = 8 << 20;	/* "big": read first, fails */
+		opt.threads = 1 + (unsigned)round % 4;
+		assert_int_equal(digest_entries(&l, rootfd, &opt, &err), -1);
+		assert_string_equal(err.msg,
+		    "f017: No such file or directory");
+		for (i = 0; i < 17; i++)
+			expect_digest(&l.v[i], l.v[i].path, 4);
+		entry_list_free(&l);
+	}
+}
+
+/* Many files on many threads give the one-thread answer. */
+static void
+test_threads_agree(void **state)
+{
+	static unsigned char buf[70000];
+	struct digest_options one = { .threads = 1 }, many = { .threads = 7 };
+	struct entry_list a, b;
+	struct ctx_error err;
+	char path[32];
+	size_t i;
+
+	(void)state;
+	fill(buf, sizeof(buf), 3);
+	for (i = 0; i < 1500; i++) {
+		snprintf(path, sizeof(path), "m%04zu", i);
+		put(path, buf + i % 100, (i * 7919) % 60000, 0644);
+	}
+	entry_list_init(&a);
+	entry_list_init(&b);
+	for (i = 0; i < 1500; i++) {
+		snprintf(path, sizeof(path), "m%04zu", i);
+		add_file(&a, path, true);
+		add_file(&b, path, true);
+	}
+	assert_int_equal(digest_entries(&a, rootfd, &one, &err), 0);
+	assert_int_equal(digest_entries(&b, rootfd, &many, &err), 0);
+	for (i = 0; i < 1500; i++) {
+		assert_int_equal(a.v[i].size, b.v[i].size);
+		assert_memory_equal(a.v[i].digest, b.v[i].digest, 32);
+	}
+	expect_digest(&a.v[7], buf + 7, (7 * 7919) % 60000);
+	entry_list_free(&a);
+	entry_list_free(&b);
+}
+
+/* 20 MB with holes streams through the buffer and matches the one-shot. */
+static void
+test_large_sparse(void **state)
+{
+	const size_t size = (20u << 20) + 4097;
+	const off_t at[] = { 0, (5 << 20) + 3, (off_t)size - 100 };
+	unsigned char *want, chunk[65536];
+	struct entry_list l;
+	struct ctx_error err;
+	size_t i, n;
+	int fd;
+
+	(void)state;
+	want = calloc(1, size);
+	assert_non_null(want);
+	fd = openat(rootfd, "sparse", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		n = size - (size_t)at[i] < sizeof(chunk) ?
+		    size - (size_t)at[i] : sizeof(chunk);
+		fill(chunk, n, (unsigned)i + 9);
+		assert_int_equal(pwrite(fd, chunk, n, at[i]), (ssize_t)n);
+		memcpy(want + at[i], chunk, n);
+	}
+	close(fd);
+	entry_list_init(&l);
+	add_file(&l, "sparse", true);
+	assert_int_equal(digest_entries(&l, rootfd, NULL, &err), 0);
+	expect_digest(&l.v[0], want, size);
+	entry_list_free(&l);
+	free(want);
+}
+
+/* The checks of test_unreadable, run where a permission bit bites. */
+static int
+unreadable_checks(void)
+{
+	struct digest_options bk = { .unreadable_empty = true };
+	struct entry_list l;
+	struct ctx_error err;
+	int bad = 0;
+
+	entry_list_init(&l);
+	add_file(&l, "secret", false);
+	add_file(&l, "closed/inside", false);
+	if (digest_entries(&l, rootfd, NULL, &err) != -1 ||
+	    strcmp(err.msg, "no permission to read from 'secret'") != 0 ||
+	    err.code != CTX_ERR_CONTEXT)
+		bad |= 1;
+	entry_list_free(&l);
+
+	add_file(&l, "closed/inside", false);
+	if (digest_entries(&l, rootfd, NULL, &err) != -1 ||
+	    strcmp(err.msg, "no permission to read from 'closed/inside'") != 0)
+		bad |= 2;
+	entry_list_free(&l);
+
+	add_file(&l, "secret", false)->size = 7;
+	add_file(&l, "closed/inside", false);
+	if (digest_entries(&l, rootfd, &bk, &err) != 0 ||
+	    l.v[0].size != 0 || l.v[1].size != 0 ||
+	    memcmp(l.v[0].digest, digest_empty, 32) != 0 ||
+	    !(l.v[0].flags & ENTRY_EMPTY) || !(l.v[1].flags & ENTRY_EMPTY) ||
+	    !(l.v[0].flags & ENTRY_DIGESTED))
+		bad |= 4;
+	entry_list_free(&l);
+	return bad;
+}
+
+/*
+ * A file we may not open: the classic builder refuses the context with
+ * docker's message, BuildKit sends it empty.  Root reads mode 000 files,
+ * so as root the checks run in a child that drops to uid/gid 65534.
+ */
+static void
+test_unreadable(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	put("secret", "secret\n", 7, 0000);
+	assert_int_equal(mkdirat(rootfd, "closed", 0755), 0);
+	put("closed/inside", "in\n", 3, 0644);
+	assert_int_equal(fchmodat(rootfd, "closed", 0700, 0), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(unreadable_checks(), 0);
+		goto out;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+		    setuid(65534) == -1)
+			_exit(100);
+		_exit(unreadable_checks());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		skip();	/* cannot drop privileges here */
+	assert_int_equal(WEXITSTATUS(status), 0);
+out:
+	assert_int_equal(fchmodat(rootfd, "closed", 0755, 0), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_and_empty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hardlinks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_symlinks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_reads, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_missing_and_fifo, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_threads_agree, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_large_sparse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
