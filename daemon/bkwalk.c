@@ -107,6 +107,7 @@ bk_add(struct bkwalker *w, int dirfd, const char *name, size_t path_len,
 		}
 		w->links[w->nlinks++] = w->out->n - 1;
 	}
+	digest_pool_submit(w->opt->pool, w->out->n - 1, e);
 	return 0;
 }
 

@@ -8,11 +8,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "buildkit.h"
 #include "bkwalk.h"
@@ -64,6 +67,48 @@ locate_dockerfile(const struct context_options *opt, const char *root,
 }
 
 /*
+ * Opens name in directory dir the way BuildKit reads it from a transfer
+ * (rules 1.1, 2.1): symlinks are followed inside dir, an absolute target is
+ * taken relative to dir and ".." cannot leave it (rule 6.1).  Kernels
+ * without openat2 follow links as the host resolves them.
+ */
+static int
+bk_open_in_dir(const char *dir, const char *name, int flags)
+{
+	struct open_how how;
+	int dfd, fd, e;
+
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dfd, name, flags | O_CLOEXEC);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return fd;
+}
+
+/* Reads file name of directory dir whole (bk_open_in_dir); -1 with errno. */
+static int
+bk_read_in_dir(const char *dir, const char *name, char **buf, size_t *len)
+{
+	int fd = bk_open_in_dir(dir, name, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	int rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = readfile_fd(fd, buf, len);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/*
  * Reads an ignore file candidate: *found is 0 when it is absent or not a
  * regular file (rule 2.1); an unreadable one arrives empty (rule 8.2).
  */
@@ -71,17 +116,20 @@ static int
 read_candidate(const char *dir, const char *name, char **buf, size_t *len,
     int *found)
 {
-	char path[PATH_MAX + NAME_MAX + 2];
 	struct stat st;
+	int fd, rc;
 
 	*found = 0;
 	*buf = NULL;
 	*len = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if ((fd = bk_open_in_dir(dir, name, O_PATH)) < 0)
+		return 0;
+	rc = fstat(fd, &st);
+	close(fd);
+	if (rc < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	*found = 1;
-	if (readfile_at(AT_FDCWD, path, buf, len) < 0) {
+	if (bk_read_in_dir(dir, name, buf, len) < 0) {
 		*buf = NULL;
 		*len = 0;
 	}
@@ -116,20 +164,6 @@ read_excludes(const struct dfloc *loc, const char *root, bool external,
 	return rc;
 }
 
-static struct matcher *
-compile_list(char **pats, const size_t *lens, size_t n, const char *what,
-    struct ctx_error *err)
-{
-	struct matcher *m = matcher_new((const char *const *)pats, lens, n, err);
-
-	if (m == NULL && err != NULL) {
-		char why[sizeof(err->msg)];
-		memcpy(why, err->msg, sizeof(why));
-		ctx_error_set(err, CTX_ERR_PATTERN, "%s: %s", what, why);
-	}
-	return m;
-}
-
 static bool
 has_build_arg(const struct context_options *opt, const char *name,
     const char **value)
@@ -157,7 +191,7 @@ make_plan(const struct context_options *opt, const struct dfloc *loc,
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", loc->dir, loc->name);
-	if (readfile_at(AT_FDCWD, path, &text, &len) < 0)
+	if (bk_read_in_dir(loc->dir, loc->name, &text, &len) < 0)
 		return ctx_error_sys(err, errno, "failed to read dockerfile: open %s", path);
 	memset(&po, 0, sizeof(po));
 	po.target = opt->target;
@@ -179,7 +213,7 @@ make_plan(const struct context_options *opt, const struct dfloc *loc,
 
 int
 buildkit_build(const struct context_options *opt, struct context *c,
-    int rootfd, struct ctx_error *err)
+    int rootfd, struct digest_pool *pool, struct ctx_error *err)
 {
 	struct dfloc loc;
 	struct buildplan plan;
@@ -199,7 +233,7 @@ buildkit_build(const struct context_options *opt, struct context *c,
 	if (read_excludes(&loc, c->root, external, c, &ex, err) < 0)
 		goto out;
 	/* Rule 2.5: the patterns are compiled even when nothing is sent. */
-	if (ex.n > 0 && (wo.exclude = compile_list(ex.patterns, ex.lens, ex.n,
+	if (ex.n > 0 && (wo.exclude = ignore_list_compile(&ex,
 	    c->ignore_file ? c->ignore_file : ".dockerignore", err)) == NULL)
 		goto out;
 	if (!plan.uses_context) {
@@ -210,11 +244,12 @@ buildkit_build(const struct context_options *opt, struct context *c,
 		if (followlinks(rootfd, (const char *const *)plan.follow_paths,
 		    plan.nfollow, &in, err) < 0)
 			goto out;
-		if (in.n > 0 && (wo.include = compile_list(in.patterns, in.lens,
-		    in.n, "the Dockerfile's sources", err)) == NULL)
+		if (in.n > 0 && (wo.include = ignore_list_compile(&in,
+		    "the Dockerfile's sources", err)) == NULL)
 			goto out;
 	}
 	wo.root = c->root;
+	wo.pool = pool;
 	rc = bkwalk(rootfd, &wo, &c->entries, err);
 out:
 	matcher_free(wo.include);

@@ -54,6 +54,7 @@ struct cmd {
 	const struct dockerfile_instr *ins;
 	int from;		/* COPY --from source state, or -1 */
 	int *msrc;		/* per --mount: first-pass from= state, or -1 */
+	unsigned char *mfollow;	/* per --mount: bind/cache, so in the graph */
 	size_t nmounts;
 	bool onbuild;
 };
@@ -75,6 +76,7 @@ struct state {
 	struct env env;
 	char *workdir;
 	bool uses;		/* one of its instructions reads the context */
+	size_t line;		/* where an image state was named */
 };
 
 struct bp {
@@ -305,6 +307,158 @@ is_git(const char *s)
 	return p > s && *p == ':';
 }
 
+
+/* ---- image references (distribution/reference ParseNormalizedNamed) ---- */
+
+static bool
+lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* path-component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* */
+static bool
+ref_path_component(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		size_t st = i;
+
+		while (i < n && lower_alnum(p[i]))
+			i++;
+		if (i == st)
+			return false;
+		if (i == n)
+			return true;
+		if (p[i] == '.')
+			i++;
+		else if (p[i] == '_') {
+			i++;
+			if (i < n && p[i] == '_')
+				i++;
+		} else if (p[i] == '-') {
+			while (i < n && p[i] == '-')
+				i++;
+		} else
+			return false;
+	}
+}
+
+/* domain-name(:port)?, components [a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])? */
+static bool
+ref_domain(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t dn = colon ? (size_t)(colon - p) : n, i = 0;
+
+	if (p[0] == '[')
+		return false;	/* IPv6 literals: not modelled */
+	if (colon != NULL) {
+		size_t k;
+
+		if (colon + 1 == p + n)
+			return false;
+		for (k = dn + 1; k < n; k++)
+			if (p[k] < '0' || p[k] > '9')
+				return false;
+	}
+	for (;;) {
+		size_t st = i;
+
+		while (i < dn && (isalnumc(p[i]) || p[i] == '-'))
+			i++;
+		if (i == st || p[st] == '-' || p[i - 1] == '-')
+			return false;
+		if (i == dn)
+			return true;
+		if (p[i] != '.')
+			return false;
+		i++;
+	}
+}
+
+static bool
+word_char(char c)
+{
+	return isalnumc(c) || c == '_';
+}
+
+/* NULL when s is a valid reference, else why not. */
+static const char *
+ref_check(const char *s)
+{
+	size_t n = strlen(s), i, dl, nl;
+	const char *slash = strchr(s, '/'), *rem, *at, *end, *p;
+	bool domain;
+
+	if (n == 64 && strspn(s, "0123456789abcdef") == 64)
+		return "cannot specify 64-byte hexadecimal strings";
+	domain = slash != NULL;
+	if (domain) {
+		dl = (size_t)(slash - s);
+		domain = memchr(s, '.', dl) || memchr(s, ':', dl) ||
+		    (dl == 9 && strncmp(s, "localhost", 9) == 0);
+		for (i = 0; i < dl && !domain; i++)
+			if (s[i] >= 'A' && s[i] <= 'Z')
+				domain = true;
+	}
+	rem = domain ? slash + 1 : s;
+	if (domain && !ref_domain(s, (size_t)(slash - s)))
+		return "invalid reference format";
+	at = strchr(rem, '@');
+	end = at ? at : rem + strlen(rem);
+	/* the remote name runs to the first ':' (the lowercase check) */
+	for (p = rem; p < end && *p != ':'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return "invalid reference format: repository name must "
+			    "be lowercase";
+	/* path components, then an optional :tag */
+	for (p = rem;;) {
+		const char *q = p;
+
+		while (q < end && *q != '/' && *q != ':')
+			q++;
+		if (!ref_path_component(p, (size_t)(q - p)))
+			return "invalid reference format";
+		if (q < end && *q == '/') {
+			p = q + 1;
+			continue;
+		}
+		nl = (size_t)(q - s);
+		if (nl + (domain ? 0 : 10) > 255)
+			return "repository name must not be more than 255 "
+			    "characters";
+		if (q < end) {
+			const char *t = q + 1;
+
+			if (t == end || !word_char(*t) || end - t > 128)
+				return "invalid reference format";
+			for (t++; t < end; t++)
+				if (!word_char(*t) && *t != '.' && *t != '-')
+					return "invalid reference format";
+		}
+		break;
+	}
+	if (at != NULL) {
+		const char *d = at + 1, *c = strchr(d, ':');
+		size_t hl;
+
+		if (c == NULL)
+			return "invalid reference format";
+		hl = strlen(c + 1);
+		if (strspn(c + 1, "0123456789abcdefABCDEF") != hl || hl < 32)
+			return "invalid reference format";
+		if (!((c - d == 6 && strncmp(d, "sha256", 6) == 0 && hl == 64) ||
+		    (c - d == 6 && strncmp(d, "sha384", 6) == 0 && hl == 96) ||
+		    (c - d == 6 && strncmp(d, "sha512", 6) == 0 && hl == 128)))
+			return "unsupported digest algorithm or invalid length";
+		if (strspn(c + 1, "0123456789abcdef") != hl)
+			return "invalid checksum digest format";
+	}
+	return NULL;
+}
+
 /* ---- states ------------------------------------------------------------- */
 
 static int
@@ -343,12 +497,13 @@ find_by_name(const struct bp *b, const char *name)
 
 /* A --from/from= that names no stage: an image (an unregistered state). */
 static int
-image_state(struct bp *b, const char *ref)
+image_state(struct bp *b, const char *ref, size_t line)
 {
 	int i = state_new(b);
 
 	if (i == -1)
 		return ctx_error_nomem(b->err);
+	b->s[i].line = line;
 	b->s[i].unregistered = true;
 	b->s[i].dispatched = true;
 	b->s[i].base_name = strdup(ref);
@@ -469,7 +624,7 @@ to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
 					    "invalid stage index %lld", idx);
 				t = (int)idx;
 			} else if ((t = find_by_name(b, from)) == -1 &&
-			    (t = image_state(b, from)) == -1)
+			    (t = image_state(b, from, ins->start_line)) == -1)
 				return -1;
 			c->from = t;
 			if (add_dep(b, &b->s[si], t) == -1)
@@ -481,7 +636,8 @@ to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
 			if (strcmp(ins->flags[i].name, "mount") == 0)
 				c->nmounts++;
 		c->msrc = calloc(c->nmounts + 1, sizeof(*c->msrc));
-		if (c->msrc == NULL)
+		c->mfollow = calloc(c->nmounts + 1, 1);
+		if (c->msrc == NULL || c->mfollow == NULL)
 			return ctx_error_nomem(b->err);
 		c->nmounts = 0;
 		for (i = 0; i < ins->nflags; i++) {
@@ -494,7 +650,7 @@ to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
 				return -1;
 			if (from != NULL) {
 				if ((t = find_by_name(b, from)) == -1)
-					t = image_state(b, from);
+					t = image_state(b, from, ins->start_line);
 				free(from);
 				if (t == -1)
 					return -1;
@@ -507,13 +663,20 @@ to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
 	return 0;
 }
 
+static void
+cmd_release(const struct cmd *c)
+{
+	free(c->msrc);
+	free(c->mfollow);
+}
+
 static int
 add_cmd(struct bp *b, struct state *s, const struct cmd *c, bool front)
 {
 	struct cmd *n = realloc(s->cmds, (s->ncmds + 1) * sizeof(*n));
 
 	if (n == NULL) {
-		free(c->msrc);
+		cmd_release(c);
 		return ctx_error_nomem(b->err);
 	}
 	s->cmds = n;
@@ -871,7 +1034,7 @@ expand_all(struct bp *b, struct state *s, const struct dockerfile_instr *ins,
 }
 
 static int
-dispatch_run(struct bp *b, struct state *s, const struct cmd *c)
+dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 {
 	const struct dockerfile_instr *ins = c->ins;
 	size_t i, mi = 0;
@@ -887,6 +1050,8 @@ dispatch_run(struct bp *b, struct state *s, const struct cmd *c)
 		if (mount_parse(b, ins->flags[i].value, &s->env, ins->start_line,
 		    &m) == -1)
 			return -1;
+		c->mfollow[mi - 1] = strcmp(m.type, "bind") == 0 ||
+		    strcmp(m.type, "cache") == 0;
 		if ((m.from == NULL || !*m.from) && strcmp(m.type, "cache") == 0) {
 			free(m.from);
 			m.from = strdup("scratch");
@@ -1060,7 +1225,7 @@ dispatch_arg(struct bp *b, struct state *s, const struct dockerfile_instr *ins)
 }
 
 static int
-dispatch_cmd(struct bp *b, struct state *s, const struct cmd *c)
+dispatch_cmd(struct bp *b, struct state *s, struct cmd *c)
 {
 	const struct dockerfile_instr *ins = c->ins;
 	size_t i, line = ins->start_line;
@@ -1138,11 +1303,32 @@ dispatch_cmd(struct bp *b, struct state *s, const struct cmd *c)
 	}
 }
 
+/* Re-point an error "NAME:LINE: msg" at line. */
+static void
+relocate(struct bp *b, size_t line)
+{
+	char m[sizeof(b->err->msg)];
+	const char *p;
+	size_t nl = strlen(b->name);
+
+	if (b->err == NULL || b->err->code != CTX_ERR_DOCKERFILE ||
+	    strncmp(b->err->msg, b->name, nl) != 0 || b->err->msg[nl] != ':')
+		return;
+	p = b->err->msg + nl + 1;
+	p += strspn(p, "0123456789");
+	if (*p == ':')
+		p++;
+	p += strspn(p, " ");
+	snprintf(m, sizeof(m), "%s", p);
+	bperr(b, line, "%s", m);
+}
+
 /* initOnBuildTriggers: the base stage's ONBUILDs run first in the child. */
 static int
 init_onbuild(struct bp *b, size_t si, bool *newdeps)
 {
-	struct state *s = &b->s[si], *base;
+	struct state *s = &b->s[si];
+	const struct dockerfile_stage *bst;
 	size_t i, nins = 0;
 	struct cmd *pre = NULL;
 	int rc = -1;
@@ -1150,12 +1336,13 @@ init_onbuild(struct bp *b, size_t si, bool *newdeps)
 	if (s->base < 0 || s->onbuild_init)
 		return 0;
 	s->onbuild_init = true;
-	base = &b->s[s->base];
-	if (base->st == NULL)
+	/* no pointer into b->s is kept: to_command may move the array */
+	bst = b->s[s->base].st;
+	if (bst == NULL)
 		return 0;
-	for (i = 0; i < base->st->ninstrs; i++) {
+	for (i = 0; i < bst->ninstrs; i++) {
 		const struct dockerfile_instr *ins =
-		    &b->df->instrs[base->st->from + 1 + i];
+		    &b->df->instrs[bst->from + 1 + i];
 		struct dockerfile *t, **nt;
 		struct cmd c, *np;
 
@@ -1163,8 +1350,12 @@ init_onbuild(struct bp *b, size_t si, bool *newdeps)
 			continue;
 		if (dockerfile_parse_trigger(ins->expression, b->name,
 		    s->st ? b->df->instrs[s->st->from].start_line : 0, &t,
-		    b->err) == -1)
+		    b->err) == -1) {
+			/* SetLocation: a trigger fails at the child's FROM */
+			relocate(b, s->st ? b->df->instrs[s->st->from].start_line :
+			    0);
 			goto out;
+		}
 		nt = realloc(s->triggers, (s->ntriggers + 1) * sizeof(*nt));
 		if (nt == NULL) {
 			dockerfile_free(t);
@@ -1177,7 +1368,7 @@ init_onbuild(struct bp *b, size_t si, bool *newdeps)
 		t->instrs[0].start_line = t->instrs[0].end_line =
 		    s->st ? b->df->instrs[s->st->from].start_line : 0;
 		if (to_command(b, si, &t->instrs[0], true, &c) == -1) {
-			free(c.msrc);
+			cmd_release(&c);
 			goto out;
 		}
 		s = &b->s[si];	/* to_command may grow b->s */
@@ -1189,7 +1380,7 @@ init_onbuild(struct bp *b, size_t si, bool *newdeps)
 			*newdeps = true;
 		np = realloc(pre, (nins + 1) * sizeof(*np));
 		if (np == NULL) {
-			free(c.msrc);
+			cmd_release(&c);
 			ctx_error_nomem(b->err);
 			goto out;
 		}
@@ -1206,7 +1397,7 @@ init_onbuild(struct bp *b, size_t si, bool *newdeps)
 	rc = 0;
 out:
 	for (i = 0; i < nins; i++)
-		free(pre[i].msrc);
+		cmd_release(&pre[i]);
 	free(pre);
 	return rc;
 }
@@ -1229,29 +1420,16 @@ graph(struct bp *b, size_t si)
 		if (c->from >= 0 && graph(b, (size_t)c->from) == -1)
 			return -1;
 		for (k = 0, mi = 0; k < c->ins->nflags; k++) {
-			char **f;
-			size_t n, j;
-			bool follow = true;
+			bool follow;
 			int src;
 
 			if (strcmp(c->ins->flags[k].name, "mount") != 0)
 				continue;
+			/* tmpfs, ssh and secret mounts ignore their from= */
+			follow = c->mfollow[mi];
 			src = c->msrc[mi++];
 			if (src < 0)
 				continue;
-			/* the type, unexpanded: tmpfs/ssh/secret ignore from= */
-			if (dockerfile_split_csv(c->ins->flags[k].value, &f,
-			    &n) == 0) {
-				for (j = 0; j < n; j++) {
-					if (strncasecmp(f[j], "type=", 5) == 0)
-						follow = strcasecmp(f[j] + 5,
-						    "bind") == 0 ||
-						    strcasecmp(f[j] + 5,
-						    "cache") == 0;
-					free(f[j]);
-				}
-				free(f);
-			}
 			if (follow && graph(b, (size_t)src) == -1)
 				return -1;
 		}
@@ -1432,8 +1610,10 @@ bp_free(struct bp *b)
 
 		free(s->base_name);
 		free(s->deps);
-		for (k = 0; k < s->ncmds; k++)
+		for (k = 0; k < s->ncmds; k++) {
 			free(s->cmds[k].msrc);
+			free(s->cmds[k].mfollow);
+		}
 		free(s->cmds);
 		for (k = 0; k < s->ntriggers; k++)
 			dockerfile_free(s->triggers[k]);
@@ -1502,7 +1682,7 @@ compute(struct bp *b, struct buildplan *out)
 
 			if (to_command(b, i, &b->df->instrs[st->from + 1 + k],
 			    false, &c) == -1) {
-				free(c.msrc);
+				cmd_release(&c);
 				return -1;
 			}
 			if (add_cmd(b, &b->s[i], &c, false) == -1)
@@ -1550,6 +1730,18 @@ compute(struct bp *b, struct buildplan *out)
 			}
 		}
 	} while (newdeps);
+	/* resolveBaseImage parses every image name, reachable or not */
+	for (i = 0; i < b->ns; i++) {
+		const struct state *s = &b->s[i];
+		const char *why;
+
+		if (s->base >= 0 || (why = ref_check(s->base_name)) == NULL)
+			continue;
+		bperr(b, s->st ? b->df->instrs[s->st->from].start_line : s->line,
+		    "failed to parse stage name \"%.200s\": %s", s->base_name,
+		    why);
+		goto out;
+	}
 	free(mark);
 	mark = calloc(b->ns + 1, 1);
 	if (mark == NULL)

@@ -108,6 +108,7 @@ walker_add(struct walker *w, int dirfd, const char *name, const struct stat *st,
 		e->size = (uint64_t)st->st_size;
 	if (type == ENTRY_CHR || type == ENTRY_BLK)
 		e->rdev = st->st_rdev;
+	digest_pool_submit(w->opt->pool, w->out->n - 1, e);
 	if (type == ENTRY_LINK)
 		return read_link(dirfd, name, &e->link, err, w->path.s);
 	return 0;

@@ -1,8 +1,10 @@
 /*
  * SHA-256 of the regular files of an entry list, on a pool of threads that
- * pull work by an atomic index.  Each file is opened below the root with no
- * symbolic link followed in any component and streamed through a per-thread
- * buffer; an inode reached by several hard links is read once.
+ * pull work by an atomic index (digest_entries()) or, while a walk is still
+ * finding the files, from a queue the walk fills (digest_pool_*).  Each file
+ * is opened below the root with no symbolic link followed in any component
+ * and streamed through a per-thread buffer; an inode reached by several hard
+ * links is read once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +73,8 @@ struct digest_job {
 };
 
 struct digest_worker {
-	struct digest_job *job;
+	struct digest_job *job;		/* digest_entries() */
+	struct digest_pool *pool;	/* or the pool's */
 	pthread_t tid;
 	bool started;
 	bool progress;		/* the calling thread: reports progress */
@@ -205,15 +208,15 @@ digest_open(int rootfd, const char *path)
 	}
 }
 
-/* The entry's path, escaped and cut to fit, for an error message. */
+/* A path, escaped and cut to fit, for an error message. */
 static void
-digest_msgpath(const struct entry *e, char *out, size_t outsz)
+digest_msgpath(const char *p, size_t len, char *out, size_t outsz)
 {
-	size_t n = e->path_len;
+	size_t n = len;
 
 	if (n > (outsz - 1) / 4)
 		n = (outsz - 1) / 4;
-	out[manifest_escape(out, e->path, n)] = '\0';
+	out[manifest_escape(out, p, n)] = '\0';
 }
 
 static void
@@ -224,24 +227,32 @@ digest_set_empty(struct entry *e)
 	e->flags |= ENTRY_EMPTY | ENTRY_DIGESTED;
 }
 
-/* Reads the file of e and hashes it.  Returns 0 or -1 (err filled). */
+/*
+ * Reads the file at path (path_len bytes) below rootfd and hashes it into
+ * out; *sizep is the bytes hashed.  *emptyp is set when the file may not be
+ * opened and unreadable_empty makes it an empty file.  Returns 0 or -1 (err
+ * filled).  Shared by digest_entries() and the pool, which is why it takes
+ * a path and not an entry.
+ */
 static int
-digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
+digest_read(struct digest_worker *w, int rootfd, bool unreadable_empty,
+    const char *p, size_t path_len, unsigned char out[DIGEST_SIZE],
+    uint64_t *sizep, bool *emptyp, struct ctx_error *err)
 {
-	struct digest_job *job = w->job;
 	char path[512];
 	struct stat st;
 	uint64_t total = 0;
 	ssize_t n;
 	int fd, eno;
 
+	*emptyp = false;
 	/* A NUL inside the path would make the kernel open a prefix of it;
 	 * no file name holds one, so such an entry is not from a walk. */
-	if (memchr(e->path, '\0', e->path_len) != NULL) {
-		digest_msgpath(e, path, sizeof(path));
+	if (memchr(p, '\0', path_len) != NULL) {
+		digest_msgpath(p, path_len, path, sizeof(path));
 		return ctx_error_sys(err, EINVAL, "%s", path);
 	}
-	fd = digest_open(job->rootfd, e->path);
+	fd = digest_open(rootfd, p);
 	if (fd < 0) {
 		eno = errno;
 		/* Docker's rule for a file it may not read (Go's
@@ -249,26 +260,28 @@ digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
 		 * empty, the classic builder's ValidateContextDirectory
 		 * refuses the context with this message. */
 		if (eno == EACCES || eno == EPERM) {
-			if (job->unreadable_empty) {
-				digest_set_empty(e);
+			if (unreadable_empty) {
+				memcpy(out, digest_empty, DIGEST_SIZE);
+				*sizep = 0;
+				*emptyp = true;
 				return 0;
 			}
-			digest_msgpath(e, path, sizeof(path));
+			digest_msgpath(p, path_len, path, sizeof(path));
 			return ctx_error_set(err, CTX_ERR_CONTEXT,
 			    "no permission to read from '%s'", path);
 		}
-		digest_msgpath(e, path, sizeof(path));
+		digest_msgpath(p, path_len, path, sizeof(path));
 		return ctx_error_sys(err, eno, "%s", path);
 	}
 	if (fstat(fd, &st) == -1) {
 		eno = errno;
 		close(fd);
-		digest_msgpath(e, path, sizeof(path));
+		digest_msgpath(p, path_len, path, sizeof(path));
 		return ctx_error_sys(err, eno, "%s", path);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		digest_msgpath(e, path, sizeof(path));
+		digest_msgpath(p, path_len, path, sizeof(path));
 		return ctx_error_set(err, CTX_ERR_CONTEXT,
 		    "%s: no longer a regular file", path);
 	}
@@ -285,7 +298,7 @@ digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
 				continue;
 			eno = errno;
 			close(fd);
-			digest_msgpath(e, path, sizeof(path));
+			digest_msgpath(p, path_len, path, sizeof(path));
 			return ctx_error_sys(err, eno, "%s", path);
 		}
 		EVP_DigestUpdate(w->ctx, w->buf, (size_t)n);
@@ -298,11 +311,30 @@ digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
 			break;
 	}
 	close(fd);
-	if (EVP_DigestFinal_ex(w->ctx, e->digest, NULL) != 1)
+	if (EVP_DigestFinal_ex(w->ctx, out, NULL) != 1)
 		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
-	e->size = total;
+	*sizep = total;
+	return 0;
+}
+
+/* Reads the file of e and hashes it.  Returns 0 or -1 (err filled). */
+static int
+digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
+{
+	struct digest_job *job = w->job;
+	uint64_t size;
+	bool empty;
+
+	if (digest_read(w, job->rootfd, job->unreadable_empty, e->path,
+	    e->path_len, e->digest, &size, &empty, err) == -1)
+		return -1;
+	if (empty) {
+		digest_set_empty(e);
+		return 0;
+	}
+	e->size = size;
 	e->flags |= ENTRY_DIGESTED;
-	atomic_fetch_add_explicit(&job->bytes_done, total,
+	atomic_fetch_add_explicit(&job->bytes_done, size,
 	    memory_order_relaxed);
 	return 0;
 }
@@ -443,15 +475,21 @@ digest_plan(struct entry_list *l, size_t **workp, size_t *nworkp,
 	struct digest_slot *tab = NULL;
 	struct digest_alias *alias = NULL;
 	size_t *work, nwork = 0, nbig = 0, nalias = 0, calias = 0;
-	size_t i, j, mask = 0, nslots;
+	size_t i, j, mask = 0, nslots, nread = 0;
 
 	*workp = NULL;
 	*aliasp = NULL;
 	*nworkp = *naliasp = 0;
-	work = malloc((l->n ? l->n : 1) * sizeof(*work));
+	/* Sized by the files to read, not by the list: after a pool
+	 * (digest_pool_finish()) usually none are left. */
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].type == ENTRY_FILE && !(l->v[i].flags &
+		    (ENTRY_DIGESTED | ENTRY_INLINE | ENTRY_EMPTY)))
+			nread++;
+	work = malloc((nread ? nread : 1) * sizeof(*work));
 	if (work == NULL)
 		return ctx_error_nomem(err);
-	for (nslots = 16; nslots < 2 * l->n; nslots *= 2)
+	for (nslots = 16; nslots < 2 * nread; nslots *= 2)
 		;
 	tab = malloc(nslots * sizeof(*tab));
 	if (tab == NULL) {
@@ -653,4 +691,514 @@ out:
 	free(work);
 	free(alias);
 	return rc;
+}
+
+/*
+ * The pool: the walk (one thread) submits each regular file as it appends
+ * it; threads hash from two FIFO queues, big files first, so that a big file
+ * found late still starts as soon as a thread is free (SHA-256 cannot split
+ * one file between threads).  Jobs live in chunks that never move, because
+ * the entry array reallocs while the walk grows it, and each job has its own
+ * copy of the path.  The pool decides nothing for good: digest_pool_finish()
+ * applies a result only to an entry that is still a file to read, and hands
+ * everything else to digest_entries(), so the answer is by construction the
+ * one digest_entries() gives for the final list.
+ */
+#define DIGEST_CHUNK 256		/* jobs per chunk */
+#define DIGEST_ARENA (64 * 1024)	/* bytes per block of path copies */
+
+enum {
+	DIGEST_JOB_PENDING,	/* not read, or skipped past a failure */
+	DIGEST_JOB_DONE,
+	DIGEST_JOB_EMPTY,	/* refused, and unreadable_empty: empty */
+	DIGEST_JOB_FAILED,	/* left to digest_entries() for its message */
+};
+
+struct digest_pool_job {
+	size_t idx;		/* entry index */
+	const char *path;	/* NUL-terminated, in the pool's arena */
+	size_t path_len;
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;		/* st_size at submission, then bytes hashed */
+	unsigned char digest[DIGEST_SIZE];
+	unsigned char state;	/* DIGEST_JOB_*; read by the owner after join */
+};
+
+struct digest_chunk {
+	struct digest_chunk *next;
+	size_t n;		/* jobs published; under the pool's lock */
+	struct digest_pool_job job[DIGEST_CHUNK];
+};
+
+struct digest_queue {
+	struct digest_chunk *head, *tail;
+	struct digest_chunk *take;	/* next job: take->job[pos] */
+	size_t pos;
+};
+
+struct digest_arena {
+	struct digest_arena *next;
+	size_t used, size;
+	char buf[];
+};
+
+struct digest_pool_slot {
+	dev_t dev;
+	ino_t ino;
+	struct digest_pool_job *job;	/* NULL: free */
+};
+
+struct digest_pool_alias {
+	size_t idx;			/* entry index ... */
+	const struct digest_pool_job *leader;	/* ... with leader's inode */
+};
+
+struct digest_pool {
+	int rootfd;
+	bool unreadable_empty;
+	unsigned threads;		/* for the fallback digest_entries() */
+
+	/* Shared with the threads: */
+	pthread_mutex_t lock;
+	pthread_cond_t more;		/* a job was queued, or the end */
+	struct digest_queue big, small;	/* under lock */
+	unsigned nwaiting;		/* threads asleep on more */
+	bool closed;			/* no more jobs: drain and exit */
+	bool cancelled;			/* exit now */
+	atomic_size_t fail_min;		/* smallest failed entry index */
+
+	/* The owner's thread only: */
+	struct digest_worker *w;	/* w[0] is the owner's, in finish */
+	unsigned nw;
+	bool finished, broken;		/* broken: a submission ran out of memory */
+	struct digest_arena *arena;
+	struct digest_pool_slot *tab;	/* inodes seen, open addressing */
+	size_t tabmask, tabused;
+	struct digest_pool_alias *alias;
+	size_t nalias, calias;
+};
+
+/* Takes the next job, big files first; NULL once there is no more work.
+ * With wait, sleeps while the queues are empty and the pool is open. */
+static struct digest_pool_job *
+digest_queue_pop(struct digest_queue *q)
+{
+	if (q->take == NULL)
+		return NULL;
+	if (q->pos == DIGEST_CHUNK && q->take->next != NULL) {
+		q->take = q->take->next;
+		q->pos = 0;
+	}
+	if (q->pos == q->take->n)
+		return NULL;
+	return &q->take->job[q->pos++];
+}
+
+static struct digest_pool_job *
+digest_pool_take(struct digest_pool *p, bool wait)
+{
+	struct digest_pool_job *j = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->cancelled) {
+		if ((j = digest_queue_pop(&p->big)) != NULL ||
+		    (j = digest_queue_pop(&p->small)) != NULL)
+			break;
+		if (p->closed || !wait)
+			break;
+		p->nwaiting++;
+		pthread_cond_wait(&p->more, &p->lock);
+		p->nwaiting--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
+static void
+digest_pool_drain(struct digest_worker *w, bool wait)
+{
+	struct digest_pool *p = w->pool;
+	struct digest_pool_job *j;
+	struct ctx_error e;
+	size_t cur;
+	bool empty;
+
+	while ((j = digest_pool_take(p, wait)) != NULL) {
+		/* Past a failure only smaller indices decide the error;
+		 * what is skipped here digest_entries() reads if needed. */
+		if (j->idx > atomic_load_explicit(&p->fail_min,
+		    memory_order_relaxed))
+			continue;
+		if (digest_read(w, p->rootfd, p->unreadable_empty, j->path,
+		    j->path_len, j->digest, &j->size, &empty, &e) == 0) {
+			j->state = empty ? DIGEST_JOB_EMPTY : DIGEST_JOB_DONE;
+			continue;
+		}
+		j->state = DIGEST_JOB_FAILED;
+		cur = atomic_load(&p->fail_min);
+		while (j->idx < cur &&
+		    !atomic_compare_exchange_weak(&p->fail_min, &cur, j->idx))
+			;
+	}
+}
+
+static void *
+digest_pool_thread(void *arg)
+{
+	digest_pool_drain(arg, true);
+	return NULL;
+}
+
+struct digest_pool *
+digest_pool_start(int rootfd, const struct digest_options *opt,
+    struct ctx_error *err)
+{
+	struct digest_pool *p;
+	sigset_t all, old;
+	unsigned nthreads, i;
+	long ncpu;
+
+	pthread_once(&digest_once, digest_init);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		ctx_error_nomem(err);
+		return NULL;
+	}
+	p->rootfd = rootfd;
+	p->unreadable_empty = opt != NULL && opt->unreadable_empty;
+	nthreads = opt != NULL ? opt->threads : 0;
+	if (nthreads == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (nthreads > DIGEST_MAX_THREADS)
+		nthreads = DIGEST_MAX_THREADS;
+	p->threads = nthreads;
+	atomic_init(&p->fail_min, SIZE_MAX);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->more, NULL);
+	/*
+	 * nthreads - 1 threads hash while the owner walks, and the owner
+	 * joins them in digest_pool_finish(): nthreads busy threads all
+	 * along, no more (on 2 cores, one more thread during the walk
+	 * measured slower, the two hashing threads and the walk taking
+	 * turns on the cores).
+	 */
+	if ((p->w = calloc(nthreads, sizeof(*p->w))) == NULL) {
+		ctx_error_nomem(err);
+		digest_pool_free(p);
+		return NULL;
+	}
+	for (i = 0; i < nthreads; i++) {
+		if (digest_worker_init(&p->w[i], NULL, err) == -1) {
+			digest_pool_free(p);
+			return NULL;
+		}
+		p->w[i].pool = p;
+		p->nw++;
+	}
+	/* As in digest_entries(): the threads take no signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 1; i < p->nw; i++)
+		p->w[i].started = pthread_create(&p->w[i].tid, NULL,
+		    digest_pool_thread, &p->w[i]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return p;
+}
+
+/* Ends the threads: after the queued work (finish) or at once (free). */
+static void
+digest_pool_stop(struct digest_pool *p, bool cancel)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->lock);
+	p->closed = true;
+	p->cancelled = p->cancelled || cancel;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	if (!cancel && p->nw > 0)
+		digest_pool_drain(&p->w[0], false);
+	for (i = 1; i < p->nw; i++) {
+		if (p->w[i].started)
+			pthread_join(p->w[i].tid, NULL);
+		p->w[i].started = false;
+	}
+}
+
+/* A copy of path[0..len) in the arena, or NULL. */
+static const char *
+digest_pool_strdup(struct digest_pool *p, const char *path, size_t len)
+{
+	struct digest_arena *a = p->arena;
+	char *s;
+
+	if (a == NULL || a->size - a->used < len + 1) {
+		size_t size = len + 1 > DIGEST_ARENA ? len + 1 : DIGEST_ARENA;
+
+		if ((a = malloc(sizeof(*a) + size)) == NULL)
+			return NULL;
+		a->next = p->arena;
+		a->used = 0;
+		a->size = size;
+		p->arena = a;
+	}
+	s = a->buf + a->used;
+	memcpy(s, path, len);
+	s[len] = '\0';
+	a->used += len + 1;
+	return s;
+}
+
+/* The slot of (dev, ino): its job, or the free slot to claim for it. */
+static struct digest_pool_slot *
+digest_pool_slot(struct digest_pool *p, dev_t dev, ino_t ino)
+{
+	size_t j;
+
+	for (j = digest_slot_hash(dev, ino) & p->tabmask; p->tab[j].job != NULL;
+	    j = (j + 1) & p->tabmask)
+		if (p->tab[j].dev == dev && p->tab[j].ino == ino)
+			break;
+	return &p->tab[j];
+}
+
+/* Keeps the inode table at most half full.  Returns 0 or -1. */
+static int
+digest_pool_grow(struct digest_pool *p)
+{
+	struct digest_pool_slot *old = p->tab, *s;
+	size_t oldn = p->tab ? p->tabmask + 1 : 0, n, i;
+
+	if (2 * (p->tabused + 1) <= oldn)
+		return 0;
+	n = oldn ? 2 * oldn : 1024;
+	if ((p->tab = calloc(n, sizeof(*p->tab))) == NULL) {
+		p->tab = old;
+		return -1;
+	}
+	p->tabmask = n - 1;
+	for (i = 0; i < oldn; i++) {
+		if (old[i].job == NULL)
+			continue;
+		s = digest_pool_slot(p, old[i].dev, old[i].ino);
+		*s = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* Records that entry idx has the inode of leader.  Returns 0 or -1. */
+static int
+digest_pool_add_alias(struct digest_pool *p, size_t idx,
+    const struct digest_pool_job *leader)
+{
+	if (p->nalias == p->calias) {
+		size_t c = p->calias ? 2 * p->calias : 64;
+		struct digest_pool_alias *a = realloc(p->alias, c * sizeof(*a));
+
+		if (a == NULL)
+			return -1;
+		p->alias = a;
+		p->calias = c;
+	}
+	p->alias[p->nalias].idx = idx;
+	p->alias[p->nalias++].leader = leader;
+	return 0;
+}
+
+/* The next free job of q, in a new chunk if needed (linked when
+ * published), or NULL. */
+static struct digest_pool_job *
+digest_queue_slot(struct digest_queue *q, struct digest_chunk **fresh)
+{
+	*fresh = NULL;
+	if (q->tail != NULL && q->tail->n < DIGEST_CHUNK)
+		return &q->tail->job[q->tail->n];
+	if ((*fresh = malloc(sizeof(**fresh))) == NULL)
+		return NULL;
+	(*fresh)->next = NULL;
+	(*fresh)->n = 0;
+	return &(*fresh)->job[0];
+}
+
+void
+digest_pool_submit(struct digest_pool *p, size_t idx, const struct entry *e)
+{
+	struct digest_queue *q;
+	struct digest_chunk *fresh;
+	struct digest_pool_job *j;
+	struct digest_pool_slot *s = NULL;
+
+	if (p == NULL || p->finished || p->broken || e->type != ENTRY_FILE ||
+	    (e->flags & (ENTRY_INLINE | ENTRY_EMPTY | ENTRY_DIGESTED)))
+		return;
+	if (e->dev != 0 && e->ino != 0) {
+		if (digest_pool_grow(p) == -1)
+			goto broken;
+		s = digest_pool_slot(p, e->dev, e->ino);
+		if (s->job != NULL) {
+			/* Submissions come in index order: the leader
+			 * has the smallest index, as in digest_plan(). */
+			if (digest_pool_add_alias(p, idx, s->job) == -1)
+				goto broken;
+			return;
+		}
+	}
+	q = e->size >= DIGEST_BIG ? &p->big : &p->small;
+	if ((j = digest_queue_slot(q, &fresh)) == NULL)
+		goto broken;
+	if ((j->path = digest_pool_strdup(p, e->path, e->path_len)) == NULL) {
+		free(fresh);
+		goto broken;
+	}
+	j->idx = idx;
+	j->path_len = e->path_len;
+	j->dev = e->dev;
+	j->ino = e->ino;
+	j->size = e->size;
+	j->state = DIGEST_JOB_PENDING;
+	if (s != NULL) {
+		s->dev = e->dev;
+		s->ino = e->ino;
+		s->job = j;
+		p->tabused++;
+	}
+	/* The job is written before the lock that publishes it. */
+	pthread_mutex_lock(&p->lock);
+	if (fresh != NULL) {
+		if (q->tail != NULL)
+			q->tail->next = fresh;
+		else
+			q->head = fresh;
+		q->tail = fresh;
+		if (q->take == NULL)
+			q->take = fresh;
+	}
+	q->tail->n++;
+	if (p->nwaiting > 0)
+		pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	return;
+broken:
+	/* Out of memory: this file and every later one are left to
+	 * digest_pool_finish()'s digest_entries(). */
+	p->broken = true;
+}
+
+/* Entries that still want their file's content, and have none yet. */
+static bool
+digest_pool_wants(const struct entry *e)
+{
+	return e->type == ENTRY_FILE && !(e->flags & (ENTRY_INLINE |
+	    ENTRY_EMPTY | ENTRY_DIGESTED));
+}
+
+static void
+digest_pool_apply(struct entry *e, const struct digest_pool_job *j)
+{
+	memcpy(e->digest, j->digest, DIGEST_SIZE);
+	e->size = j->size;
+	e->flags |= ENTRY_DIGESTED;
+	if (j->state == DIGEST_JOB_EMPTY)
+		e->flags |= ENTRY_EMPTY;
+}
+
+static void
+digest_pool_apply_queue(const struct digest_queue *q, struct entry_list *l)
+{
+	const struct digest_chunk *c;
+	const struct digest_pool_job *j;
+	struct entry *e;
+	size_t k;
+
+	for (c = q->head; c != NULL; c = c->next) {
+		for (k = 0; k < c->n; k++) {
+			j = &c->job[k];
+			if ((j->state != DIGEST_JOB_DONE &&
+			    j->state != DIGEST_JOB_EMPTY) || j->idx >= l->n)
+				continue;
+			e = &l->v[j->idx];
+			/* The same entry, still a file to read (the
+			 * classic builder makes .dockerignore inline after
+			 * the walk, BuildKit's link pass may make a file
+			 * empty). */
+			if (!digest_pool_wants(e) || e->path_len != j->path_len ||
+			    memcmp(e->path, j->path, j->path_len) != 0)
+				continue;
+			digest_pool_apply(e, j);
+		}
+	}
+}
+
+int
+digest_pool_finish(struct digest_pool *p, struct entry_list *l,
+    struct ctx_error *err)
+{
+	struct digest_options fo;
+	const struct digest_pool_job *j;
+	struct entry *e;
+	size_t i;
+
+	if (p->finished)
+		return ctx_error_set(err, CTX_ERR_USAGE,
+		    "digest pool already finished");
+	p->finished = true;
+	digest_pool_stop(p, false);
+	digest_pool_apply_queue(&p->big, l);
+	digest_pool_apply_queue(&p->small, l);
+	/* A link shares its leader's content even when the leader's own
+	 * entry no longer wants it: the inode was read all the same. */
+	for (i = 0; i < p->nalias; i++) {
+		j = p->alias[i].leader;
+		if (p->alias[i].idx >= l->n || (j->state != DIGEST_JOB_DONE &&
+		    j->state != DIGEST_JOB_EMPTY))
+			continue;
+		e = &l->v[p->alias[i].idx];
+		if (digest_pool_wants(e) && e->dev == j->dev && e->ino == j->ino)
+			digest_pool_apply(e, j);
+	}
+	/* Inline and empty entries, failures (for their messages and the
+	 * smallest index) and whatever the pool never got. */
+	memset(&fo, 0, sizeof(fo));
+	fo.threads = p->threads;
+	fo.unreadable_empty = p->unreadable_empty;
+	return digest_entries(l, p->rootfd, &fo, err);
+}
+
+static void
+digest_queue_free(struct digest_queue *q)
+{
+	struct digest_chunk *c, *next;
+
+	for (c = q->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+}
+
+void
+digest_pool_free(struct digest_pool *p)
+{
+	struct digest_arena *a, *next;
+	unsigned i;
+
+	if (p == NULL)
+		return;
+	digest_pool_stop(p, true);
+	for (i = 0; i < p->nw; i++)
+		digest_worker_fini(&p->w[i]);
+	free(p->w);
+	digest_queue_free(&p->big);
+	digest_queue_free(&p->small);
+	for (a = p->arena; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	free(p->tab);
+	free(p->alias);
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
 }

@@ -690,7 +690,7 @@ keyword_kind(const char *w, size_t len)
 			i += 2;
 			continue;
 		}
-		if (c >= 0x80)
+		if (c >= 0x80 || c == 0)
 			return DF_UNKNOWN;
 		low[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
 	}
@@ -824,7 +824,9 @@ parse_json(const char *rest, size_t len, struct strv *args)
 		strv_free(&v);
 		return -1;
 	}
-	*args = v;
+	for (size_t i = 0; i < v.n; i++)
+		strv_push(args, v.v[i]);	/* HEALTHCHECK has its type first */
+	free(v.v);
 	return 1;
 }
 

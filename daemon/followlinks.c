@@ -190,7 +190,7 @@ read_wildcard(struct resolver *r, const char *dir, const char *base,
 	if (dirlist_read(&dl, fd, dir, err) < 0)
 		rc = -1;
 	for (i = 0; rc == 0 && i < dl.n; i++) {
-		/* fsutil discards Match's error: a bad pattern matches nothing */
+		/* fsutil drops Match's error: a bad pattern matches nothing */
 		if (gopath_match(base, blen, dl.v[i].name, dl.v[i].len) != 1)
 			continue;
 		join(dir, dl.v[i].name, child);

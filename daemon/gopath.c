@@ -1,7 +1,7 @@
 /*
  * Go's text and path rules that docker's behaviour rests on, for byte
- * strings that may hold NUL: utf8.DecodeRune, strings.TrimSpace,
- * filepath.Clean and filepath.Match on Unix.  Pinned by
+ * strings that may hold NUL: utf8.DecodeRune and EncodeRune,
+ * strings.TrimSpace, filepath.Clean and filepath.Match on Unix.  Pinned by
  * tests/unit/test_gopath.c.
  */
 #include <stdbool.h>
@@ -56,6 +56,39 @@ gopath_decode_rune(const unsigned char *s, size_t n, uint32_t *r)
 bad:
 	*r = 0xFFFD;
 	return 1;
+}
+
+/*
+ * Go's utf8.EncodeRune: out needs room for 4 bytes; a rune out of range or
+ * a surrogate is written as U+FFFD.  Returns the width.
+ */
+size_t
+gopath_encode_rune(uint32_t c, char *out)
+{
+	unsigned char *u = (unsigned char *)out;
+
+	if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		c = 0xFFFD;
+	if (c < 0x80) {
+		u[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		u[0] = (unsigned char)(0xC0 | (c >> 6));
+		u[1] = (unsigned char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		u[0] = (unsigned char)(0xE0 | (c >> 12));
+		u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+		u[2] = (unsigned char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	u[0] = (unsigned char)(0xF0 | (c >> 18));
+	u[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+	u[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+	u[3] = (unsigned char)(0x80 | (c & 0x3F));
+	return 4;
 }
 
 /* ---- Go strings.TrimSpace and filepath.Clean ---- */

@@ -96,7 +96,7 @@ struct goregex_range {
 struct goregex_class {
 	struct goregex_range *r;
 	size_t n, cap;
-	struct goregex_buf props;	/* \p items, already in PCRE2 spelling */
+	struct goregex_buf props; /* \p items, already in PCRE2 spelling */
 	bool oom;
 };
 
@@ -114,7 +114,7 @@ struct goregex_xl {
 	struct goregex_buf *out;
 	long last;		/* offset of the last atom in out; -1: none */
 	bool lastrep;		/* the previous token was a repetition */
-	struct goregex_rep chain[GOREGEX_REPCHAIN];	/* last atom's repeats */
+	struct goregex_rep chain[GOREGEX_REPCHAIN]; /* last atom's repeats */
 	size_t nchain;
 	size_t groups[GOREGEX_GROUPS];
 	size_t ngroups;
@@ -338,7 +338,7 @@ goregex_xl_literal(struct goregex_xl *x, uint32_t r)
 	x->last = (long)x->out->len;
 	x->nchain = 0;
 	if (r >= 0xD800 && r <= 0xDFFF)
-		goregex_buf_str(x->out, "(?!)");	/* no subject holds one */
+		goregex_buf_str(x->out, "(?!)"); /* no subject holds one */
 	else if (goregex_isalnum(r))
 		goregex_buf_add(x->out, &(char){ (char)r }, 1);
 	else
@@ -451,8 +451,8 @@ goregex_xl_table(struct goregex_class *c, const unsigned char *name, size_t n,
 		    "\\p{Cc}\\p{Cf}\\p{Co}\\p{Cs}" : "\\P{C}\\p{Cn}");
 		return 0;
 	}
-	for (i = 0; i < sizeof(goregex_categories) / sizeof(*goregex_categories);
-	    i++) {
+	for (i = 0; i < sizeof(goregex_categories) /
+	    sizeof(*goregex_categories); i++) {
 		if (goregex_name_is(name, n, goregex_categories[i])) {
 			goregex_buf_str(&c->props, sign > 0 ? "\\p{" : "\\P{");
 			goregex_buf_str(&c->props, goregex_categories[i]);
@@ -471,7 +471,8 @@ goregex_xl_table(struct goregex_class *c, const unsigned char *name, size_t n,
 	for (i = 0; goregex_scripts[i] != NULL; i++) {
 		if (goregex_name_is(name, n, goregex_scripts[i])) {
 			/* sc: the Script property, as Go; bare names mean scx */
-			goregex_buf_str(&c->props, sign > 0 ? "\\p{sc:" : "\\P{sc:");
+			goregex_buf_str(&c->props,
+			    sign > 0 ? "\\p{sc:" : "\\P{sc:");
 			goregex_buf_str(&c->props, goregex_scripts[i]);
 			goregex_buf_str(&c->props, "}");
 			return 0;

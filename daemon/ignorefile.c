@@ -10,6 +10,7 @@
 
 #include "gopath.h"
 #include "ignorefile.h"
+#include "match.h"
 
 /* bufio.MaxScanTokenSize: a line and its '\n' must fit in 64 KiB. */
 #define IGNOREFILE_MAXLINE	65535
@@ -151,4 +152,32 @@ ignorefile_parse(const char *buf, size_t len, const char *name,
 		p = nl != NULL ? nl + 1 : end;
 	}
 	return 0;
+}
+
+struct matcher *
+ignore_list_compile(const struct ignore_list *l, const char *name,
+    struct ctx_error *err)
+{
+	struct matcher *m;
+	char why[sizeof(err->msg)];
+	const char *reason;
+	size_t bad = 0;
+
+	m = matcher_new_at((const char *const *)l->patterns, l->lens, l->n, &bad,
+	    err);
+	if (m != NULL || err == NULL)
+		return m;
+	memcpy(why, err->msg, sizeof(why));
+	/* matcher_new says `pattern[i] "p": reason`: keep `"p": reason`. */
+	reason = why;
+	if (strncmp(why, "pattern[", 8) == 0 && (reason = strstr(why, "] ")) != NULL)
+		reason += 2;
+	else
+		reason = why;
+	if (bad < l->n && l->lines[bad] > 0)
+		ctx_error_set(err, CTX_ERR_PATTERN, "%s:%zu: pattern %s", name,
+		    l->lines[bad], reason);
+	else
+		ctx_error_set(err, CTX_ERR_PATTERN, "%s: pattern %s", name, reason);
+	return NULL;
 }

@@ -64,34 +64,6 @@ struct matcher {
 
 /* ---- Pattern.compile and Pattern.match ---- */
 
-/* utf8.EncodeRune into out (room for 4 bytes); returns the width. */
-static size_t
-match_put_rune(char *out, uint32_t c)
-{
-	unsigned char *u = (unsigned char *)out;
-
-	if (c < 0x80) {
-		u[0] = (unsigned char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		u[0] = (unsigned char)(0xC0 | (c >> 6));
-		u[1] = (unsigned char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | (c >> 12));
-		u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	u[0] = (unsigned char)(0xF0 | (c >> 18));
-	u[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-	u[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-	u[3] = (unsigned char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
 static size_t
 match_put_str(char *out, const char *s)
 {
@@ -131,7 +103,8 @@ match_build_regexp(const struct match_pattern *p, char *rs, size_t *rlen)
 					if (kind == MATCH_EXACT) {
 						kind = MATCH_PREFIX;
 					} else {
-						o += match_put_str(rs + o, ".*");
+						o += match_put_str(rs + o,
+						    ".*");
 						kind = MATCH_REGEXP;
 					}
 				} else {
@@ -150,21 +123,21 @@ match_build_regexp(const struct match_pattern *p, char *rs, size_t *rlen)
 		} else if (ch == '.' || ch == '+' || ch == '(' || ch == ')' ||
 		    ch == '$') {
 			rs[o++] = '\\';
-			o += match_put_rune(rs + o, ch);
+			o += gopath_encode_rune(ch, rs + o);
 		} else if (ch == '\\') {
 			if (i < n) {
 				i += gopath_decode_rune(s + i, n - i, &nx);
 				rs[o++] = '\\';
-				o += match_put_rune(rs + o, nx);
+				o += gopath_encode_rune(nx, rs + o);
 				kind = MATCH_REGEXP;
 			} else {
 				rs[o++] = '\\';
 			}
 		} else if (ch == '[' || ch == ']') {
-			o += match_put_rune(rs + o, ch);
+			o += gopath_encode_rune(ch, rs + o);
 			kind = MATCH_REGEXP;
 		} else {
-			o += match_put_rune(rs + o, ch);
+			o += gopath_encode_rune(ch, rs + o);
 		}
 	}
 	if (kind == MATCH_REGEXP)

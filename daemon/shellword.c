@@ -1441,8 +1441,8 @@ sw_run(const struct shellword_lex *lex, const char *word, size_t len,
 		if (sw.code == CTX_ERR_NOMEM)
 			return ctx_error_nomem(err);
 		return ctx_error_set(err, sw.code ? sw.code :
-		    CTX_ERR_DOCKERFILE, "failed to process \"%.200s\": %s",
-		    word, sw.msg);
+		    CTX_ERR_DOCKERFILE, "failed to process \"%.*s\": %s",
+		    (int)(len > 200 ? 200 : len), word, sw.msg);
 	}
 	if (words != NULL)
 		words_finish(words);

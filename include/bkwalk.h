@@ -6,6 +6,7 @@
 #ifndef CTXD_BKWALK_H
 #define CTXD_BKWALK_H
 
+#include "digest.h"
 #include "entry.h"
 #include "error.h"
 #include "match.h"
@@ -14,6 +15,7 @@ struct bkwalk_options {
 	struct matcher *include;	/* NULL: the whole context */
 	struct matcher *exclude;	/* NULL: no exclude patterns */
 	const char *root;		/* absolute, for messages */
+	struct digest_pool *pool;	/* gets each entry as it is added; may be NULL */
 };
 
 /* Appends the entries sent (unsorted, undigested; files whose content the

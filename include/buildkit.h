@@ -7,10 +7,12 @@
 #define CTXD_BUILDKIT_H
 
 #include "context.h"
+#include "digest.h"
 #include "error.h"
 
-/* Fills c->entries (unsorted, undigested) for the context open at rootfd. */
+/* Fills c->entries (unsorted, undigested) for the context open at rootfd,
+ * submitting each entry to pool (may be NULL) as the walk adds it. */
 int buildkit_build(const struct context_options *opt, struct context *c,
-    int rootfd, struct ctx_error *err);
+    int rootfd, struct digest_pool *pool, struct ctx_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #ifndef CTXD_CLASSIC_H
 #define CTXD_CLASSIC_H
 
+#include "digest.h"
 #include "entry.h"
 #include "error.h"
 #include "match.h"
@@ -19,6 +20,7 @@ struct classic_walk_options {
 	const char *root;		/* absolute context path, for messages */
 	ctx_warn_fn warn;		/* docker's logged-and-ignored errors; may be NULL */
 	void *warn_arg;
+	struct digest_pool *pool;	/* gets each entry as it is added; may be NULL */
 };
 
 /* Walks the tree open at rootfd and appends what docker would send to out

@@ -1,7 +1,8 @@
 /*
  * File contents to SHA-256: fills entry.digest and entry.size of every
  * regular file of an entry list, reading the files on all cores without ever
- * following a symbolic link, and hashing each inode once.
+ * following a symbolic link, and hashing each inode once; after the walk
+ * (digest_entries()) or while it runs (digest_pool_*).
  */
 #ifndef CTXD_DIGEST_H
 #define CTXD_DIGEST_H
@@ -50,6 +51,52 @@ struct digest_options {
  */
 int digest_entries(struct entry_list *l, int rootfd,
     const struct digest_options *opt, struct ctx_error *err);
+
+/*
+ * A pool that hashes files while a walk is still finding them, so that the
+ * walk and the reading overlap.  The walker submits each entry as it appends
+ * it; threads read and hash the regular files at once; digest_pool_finish()
+ * then gives the entries exactly what digest_entries() would give the final
+ * list (it calls digest_entries() for whatever the pool did not settle), so
+ * the list may still change after a submission: an entry that became inline
+ * or empty simply does not take the pool's result.
+ *
+ * Ownership: the caller owns the pool and frees it with digest_pool_free(),
+ * finished or not (an unfinished pool drops its queued work).  rootfd is
+ * borrowed and must stay open until then.  The pool copies what it needs
+ * of a submitted entry.  Submissions and digest_pool_finish() come from one
+ * thread, the owner's; the pool reports no progress.
+ */
+struct digest_pool;
+
+/* Starts opt->threads - 1 hashing threads (the owner is the last one, in
+ * digest_pool_finish()).  opt may be NULL.  Returns NULL (err filled) when
+ * out of memory. */
+struct digest_pool *digest_pool_start(int rootfd,
+    const struct digest_options *opt, struct ctx_error *err);
+
+/*
+ * Queues e, entry idx of the list later given to digest_pool_finish(), if
+ * it is a file to read (ENTRY_FILE, not inline, empty or digested); another
+ * name of an inode already queued is only noted.  Entries must come in
+ * increasing idx.  Never fails: out of memory, this entry and the later
+ * ones are left to digest_pool_finish().  p may be NULL (no-op).
+ */
+void digest_pool_submit(struct digest_pool *p, size_t idx,
+    const struct entry *e);
+
+/*
+ * Waits for the queued files, helping to read them, puts each digest into
+ * its entry of l if that entry still has the submitted path and is still a
+ * file to read, then runs digest_entries() on l.  Returns what it returns.
+ * Once per pool; l must be the list the indices of the submissions refer
+ * to, not reordered since.
+ */
+int digest_pool_finish(struct digest_pool *p, struct entry_list *l,
+    struct ctx_error *err);
+
+/* Stops the threads and frees p; NULL is a no-op. */
+void digest_pool_free(struct digest_pool *p);
 
 /* SHA-256 of p[0..n) into out.  Returns 0, or -1 (err filled). */
 int digest_bytes(const void *p, size_t n, unsigned char out[DIGEST_SIZE],

@@ -1,7 +1,8 @@
 /*
  * Go's text and path rules that docker applies to patterns and paths:
- * utf8.DecodeRune, strings.TrimSpace, filepath.Clean and filepath.Match
- * (Go >= 1.20, Unix), over byte strings of a given length that may hold NUL.
+ * utf8.DecodeRune and EncodeRune, strings.TrimSpace, filepath.Clean and
+ * filepath.Match (Go >= 1.20, Unix), over byte strings of a given length
+ * that may hold NUL.
  * Ownership: nothing here allocates; callers own every buffer.
  */
 #ifndef CTXD_GOPATH_H
@@ -15,6 +16,10 @@
  * invalid or truncated sequence reads as U+FFFD of width 1.
  */
 size_t gopath_decode_rune(const unsigned char *s, size_t n, uint32_t *r);
+
+/* utf8.EncodeRune into out (room for 4 bytes; an invalid rune is written
+ * as U+FFFD); returns the width. */
+size_t gopath_encode_rune(uint32_t r, char *out);
 
 /* strings.TrimSpace (unicode.IsSpace): moves *s and shrinks *len in place. */
 void gopath_trim_space(const char **s, size_t *len);

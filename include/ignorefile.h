@@ -29,4 +29,15 @@ int ignore_list_add(struct ignore_list *l, const char *pattern, size_t len,
 int ignorefile_parse(const char *buf, size_t len, const char *name,
     struct ignore_list *out, struct ctx_error *err);
 
+struct matcher;
+
+/*
+ * patternmatcher.New over the list; a refused pattern is reported with the
+ * file name and the line it came from:
+ * `.dockerignore:3: pattern "a[": syntax error in pattern`.
+ * The matcher is owned by the caller (matcher_free()).
+ */
+struct matcher *ignore_list_compile(const struct ignore_list *l,
+    const char *name, struct ctx_error *err);
+
 #endif

@@ -167,8 +167,18 @@ test_rule_4_4(void **state)
 	PLAN("FROM alpine AS b\nCOPY b /\nFROM alpine\n"
 	    "RUN --mount=type=cache,from=b,target=/m true\n",
 	    "uses=1 whole=0 ext=0: b");
-	/* FROM Builder names no stage (the comparison is exact) */
-	PLAN("FROM alpine AS builder\nCOPY b /\nFROM Builder\n", NONE);
+	/* FROM Builder names no stage (the comparison is exact), and as an
+	 * image name it is refused */
+	PLAN("FROM alpine AS builder\nCOPY b /\nFROM Builder\n",
+	    "ERR Dockerfile:3: failed to parse stage name \"Builder\": invalid "
+	    "reference format: repository name must be lowercase");
+	PLAN("FROM alpine AS builder\nCOPY b /\nFROM builder:1\n", NONE);
+	PLAN("FROM alpine AS b\nCOPY --from=Nope:1 b /\nFROM a\n",
+	    "ERR Dockerfile:2: failed to parse stage name \"Nope:1\": invalid "
+	    "reference format: repository name must be lowercase");
+	PLAN("FROM localhost:5000/a/b:v1.2@sha256:"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	    "FROM Registry.Example.com/x-y/z__w\nCOPY . .\n", WHOLE);
 	/* an image named by --from contributes nothing */
 	PLAN("FROM alpine\nCOPY --from=nginx:latest /etc /etc\n", NONE);
 	/* --target is compared case-insensitively */
@@ -219,6 +229,11 @@ test_rule_4_5(void **state)
 	 * the file's (dctx.shlex): here `\` is an ordinary character */
 	PLAN("# escape=`\nFROM a AS base\nONBUILD COPY a\\b /\nFROM base\n",
 	    "uses=1 whole=0 ext=0: a\\b");
+	/* a trigger naming an image grows the state table (fuzz regression) */
+	PLAN("FROM a AS s1\nFROM a AS s2\nFROM a AS s3\nFROM a AS s4\n"
+	    "FROM a AS s5\nFROM a AS s6\nFROM a AS b\n"
+	    "ONBUILD COPY --from=img x /\nFROM b\nCOPY y /\n",
+	    "uses=1 whole=0 ext=0: y");
 	PLAN("FROM a AS base\nONBUILD FOO x\nFROM base\n",
 	    "ERR Dockerfile:3: unknown instruction: FOO");
 }

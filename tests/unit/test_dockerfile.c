@@ -8,16 +8,24 @@
 #include "testutil.h"
 #include "dockerfile.h"
 
-/* A one-line-per-instruction dump: lines, keyword, flags, args, heredocs. */
+static char	*dump_n(const char *, size_t);
+
 static char *
 dump(const char *text)
+{
+	return dump_n(text, strlen(text));
+}
+
+/* A one-line-per-instruction dump: lines, keyword, flags, args, heredocs. */
+static char *
+dump_n(const char *text, size_t len)
 {
 	static char out[8192];
 	struct dockerfile *df;
 	struct ctx_error err;
 	size_t i, j, o = 0;
 
-	if (dockerfile_parse(text, strlen(text), "Dockerfile", &df, &err) == -1) {
+	if (dockerfile_parse(text, len, "Dockerfile", &df, &err) == -1) {
 		snprintf(out, sizeof(out), "ERR %s", err.msg);
 		return out;
 	}
@@ -229,6 +237,8 @@ test_errors(void **state)
 
 	(void)state;
 	EXPECT("FROM a\nFOO bar\n", "ERR Dockerfile:2: unknown instruction: FOO");
+	assert_string_equal(dump_n("FROM a\nRUN\0 x\n", 14),
+	    "ERR Dockerfile:2: unknown instruction: RUN");
 	EXPECT("RUN x\n", "ERR Dockerfile:1: no build stage in current context");
 	EXPECT("FROM a b\n", "ERR Dockerfile:1: FROM requires either one or "
 	    "three arguments");

@@ -124,7 +124,39 @@ test_lengths(void **state)
 	assert_int_equal(gopath_match("a\0b", 3, "a", 1), 0);
 	assert_int_equal(gopath_match("?", 1, "\0", 1), 1);
 	assert_int_equal(gopath_match("*", 1, "a\0/", 3), 0);
-	assert_int_equal(gopath_match("x*\0[", 5, "xy", 2), -1);
+	/* the remainder after a failed star is still checked, past the NUL */
+	assert_int_equal(gopath_match("x*\0y*[", 6, "xa", 2), -1);
+}
+
+static size_t
+decode(const char *s, size_t n, uint32_t *r)
+{
+	return gopath_decode_rune((const unsigned char *)s, n, r);
+}
+
+/* utf8.DecodeRune / EncodeRune: strict, bad input as U+FFFD. */
+static void
+test_runes(void **state)
+{
+	char out[4];
+	uint32_t r;
+
+	(void)state;
+	assert_int_equal(decode("\xE6\x97\xA5", 3, &r), 3);
+	assert_int_equal(r, 0x65E5);
+	assert_int_equal(gopath_encode_rune(r, out), 3);
+	assert_memory_equal(out, "\xE6\x97\xA5", 3);
+	/* truncated, overlong and surrogate sequences: one bad byte */
+	assert_int_equal(decode("\xE6\x97", 2, &r), 1);
+	assert_int_equal(r, 0xFFFD);
+	assert_int_equal(decode("\xC0\x80", 2, &r), 1);
+	assert_int_equal(r, 0xFFFD);
+	assert_int_equal(decode("\xED\xA0\x80", 3, &r), 1);
+	assert_int_equal(r, 0xFFFD);
+	assert_int_equal(gopath_encode_rune(0xD800, out), 3);
+	assert_memory_equal(out, "\xEF\xBF\xBD", 3);
+	assert_int_equal(gopath_encode_rune(0x10FFFF, out), 4);
+	assert_memory_equal(out, "\xF4\x8F\xBF\xBF", 4);
 }
 
 int
@@ -134,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_runes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
