@@ -31,7 +31,7 @@ TESTS      := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 LIB        := $(B)/libctxd.a
 
 .PHONY: all check check-unit check-integ check-oracle check-san bench \
-        install uninstall clean format fuzz
+        install uninstall clean format fuzz valgrind
 all: $(B)/ctxctl
 
 $(B)/%.o: %.c $(wildcard include/*.h)
@@ -76,6 +76,29 @@ install: $(B)/ctxctl
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ctxctl $(DESTDIR)$(MANDIR)/man1/ctxctl.1
+
+# Unit tests and the CLI suite under valgrind (PCRE2's JIT code suppressed).
+VALGRIND := valgrind -q --error-exitcode=9 --leak-check=full \
+            --suppressions=$(CURDIR)/tests/valgrind.supp
+valgrind: $(TESTS) $(B)/ctxctl
+	@for t in $(TESTS); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null || exit 1; done
+	CTXCTL="$(VALGRIND) $(CURDIR)/$(B)/ctxctl" bash tests/integ/cli.sh
+
+# libFuzzer targets for every parser (clang): FUZZ_SECONDS each.
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRC); do \
+	    n=$$(basename $$f .c); echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	    clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -pthread \
+	        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	        $$($(PKG_CONFIG) --cflags $(PKGS)) -o build-fuzz/$$n $$f $(ENGINE_SRC) \
+	        $(LDLIBS) || exit 1; \
+	    mkdir -p build-fuzz/corpus-$$n; \
+	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        build-fuzz/corpus-$$n 2>&1 | tail -n 2 || exit 1; \
+	done
 
 format:
 	clang-format -i $(ENGINE_SRC) $(CLI_SRC) include/*.h $(TEST_SRC)

@@ -138,48 +138,44 @@ command_usage(const char *cmd)
 	return NULL;
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"file", required_argument, NULL, 'f'},
-		{"builder", required_argument, NULL, 'b'},
-		{"target", required_argument, NULL, 't'},
-		{"build-arg", required_argument, NULL, 'a'},
-		{"no-daemon", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	struct cli cli;
-	const char *cmd;
-	int ch, help = 0, builder, rc;
+static const struct option longopts[] = {
+	{"file", required_argument, NULL, 'f'},
+	{"builder", required_argument, NULL, 'b'},
+	{"target", required_argument, NULL, 't'},
+	{"build-arg", required_argument, NULL, 'a'},
+	{"no-daemon", no_argument, NULL, 'n'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
 
-	memset(&cli, 0, sizeof(cli));
-	cli.ctx.builder = BUILDER_BUILDKIT;
-	cli.build_args = calloc((size_t)argc, sizeof(char *));
-	if (cli.build_args == NULL)
-		return EXIT_REFUSED;
+/* Fills cli from argv; returns -1 to go on and run *cmd, else the status
+ * to exit with (help, version, usage errors). */
+static int
+parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
+{
+	int ch, help = 0, builder;
+
 	while ((ch = getopt_long(argc, argv, "f:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			cli.ctx.dockerfile = optarg;
+			cli->ctx.dockerfile = optarg;
 			break;
 		case 'b':
 			if ((builder = context_builder_parse(optarg)) < 0)
 				return usage_error("unknown builder (classic or buildkit):", optarg);
-			cli.ctx.builder = (enum builder)builder;
+			cli->ctx.builder = (enum builder)builder;
 			break;
 		case 't':
-			cli.ctx.target = optarg;
+			cli->ctx.target = optarg;
 			break;
 		case 'a':
 			if (strchr(optarg, '=') == NULL)
 				return usage_error("--build-arg is not NAME=VALUE:", optarg);
-			cli.build_args[cli.nbuild_args++] = optarg;
+			cli->build_args[cli->nbuild_args++] = optarg;
 			break;
 		case 'n':
-			cli.no_daemon = 1;
+			cli->no_daemon = 1;
 			break;
 		case 'h':
 			help = 1;
@@ -193,27 +189,42 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		if (help) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
+		fputs(usage_text, help ? stdout : stderr);
+		return help ? 0 : EXIT_USAGE;
 	}
-	cmd = argv[optind++];
-	if (command_usage(cmd) == NULL)
-		return usage_error("unknown command", cmd);
+	*cmd = argv[optind++];
+	if (command_usage(*cmd) == NULL)
+		return usage_error("unknown command", *cmd);
 	if (help) {
-		fputs(command_usage(cmd), stdout);
+		fputs(command_usage(*cmd), stdout);
 		return 0;
 	}
 	if (argc - optind > 1)
 		return usage_error("too many arguments (one DIR):", argv[optind + 1]);
-	cli.ctx.dir = optind < argc ? argv[optind] : ".";
-	cli.ctx.build_args = cli.build_args;
-	cli.ctx.nbuild_args = cli.nbuild_args;
-	cli.ctx.warn = warn_stderr;
-	rc = run_command(cmd, &cli);
+	cli->ctx.dir = optind < argc ? argv[optind] : ".";
+	cli->ctx.build_args = cli->build_args;
+	cli->ctx.nbuild_args = cli->nbuild_args;
+	cli->ctx.warn = warn_stderr;
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli;
+	const char *cmd = NULL;
+	int rc;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.ctx.builder = BUILDER_BUILDKIT;
+	cli.build_args = calloc((size_t)argc, sizeof(char *));
+	if (cli.build_args == NULL) {
+		perror("ctxctl");
+		return EXIT_REFUSED;
+	}
+	rc = parse_args(argc, argv, &cli, &cmd);
+	if (rc < 0)
+		rc = run_command(cmd, &cli);
 	free(cli.build_args);
 	return rc;
 }

@@ -279,6 +279,8 @@ bk_share_links(struct bkwalker *w)
 {
 	size_t i, first = 0;
 
+	if (w->nlinks == 0)
+		return;		/* qsort_r must not get the NULL array */
 	qsort_r(w->links, w->nlinks, sizeof(w->links[0]), link_cmp, w->out->v);
 	for (i = 0; i < w->nlinks; i++) {
 		struct entry *e = &w->out->v[w->links[i]], *f;

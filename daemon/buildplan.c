@@ -42,7 +42,8 @@
 #define BP_VARIANT ""
 #endif
 
-#define BP_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define BP_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* An environment that owns its strings (llb.EnvList, newest last). */
 struct env {
@@ -722,7 +723,7 @@ reach(const struct bp *b, size_t i, unsigned char *r)
 		reach(b, (size_t)b->s[i].deps[k], r);
 }
 
-/* ---- dispatch --------------------------------------------------------------- */
+/* ---- dispatch ---------------------------------------------------------- */
 
 static bool
 parse_bool_go(const char *v, bool *out)

@@ -94,6 +94,7 @@ dirlist_read(struct dirlist *d, int fd, const char *path, struct ctx_error *err)
 	}
 	for (i = 0; i < d->n; i++)
 		d->v[i].name = d->arena + (uintptr_t)d->v[i].name;
-	qsort(d->v, d->n, sizeof(d->v[0]), dirlist_cmp);
+	if (d->n > 1)	/* an empty directory has no array: not for qsort */
+		qsort(d->v, d->n, sizeof(d->v[0]), dirlist_cmp);
 	return 0;
 }

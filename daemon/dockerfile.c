@@ -390,9 +390,6 @@ json_parse(const char *text, size_t len, char *top, struct strv *elems,
 						goto out;
 					is_key = true;
 				}
-				if (c == '{' && want_value) {
-					/* read the first key below */
-				}
 				if (!want_value)
 					goto after_value;
 				if (c == '[')
@@ -511,8 +508,8 @@ is_res(unsigned char c)
 }
 
 /*
- * DirectiveParser.ParseLine: 1 with the key and value set for a directive, 0 for
- * none (the search is over), -1 for a repeated directive.
+ * DirectiveParser.ParseLine: 1 with the key and value set for a directive,
+ * 0 for none (the search is over), -1 for a repeated directive.
  */
 static int
 dir_parse_line(struct dirparser *d, const char *line, size_t len,
@@ -1823,7 +1820,7 @@ check_instr(struct parser *p, struct dockerfile_instr *ins)
 	return 0;
 }
 
-/* ---- Parse ---------------------------------------------------------------- */
+/* ---- Parse ------------------------------------------------------------- */
 
 struct lines {
 	const char *buf;

@@ -461,11 +461,13 @@ mkf api/i
 want web/ web/i
 run ls
 
-begin rule-4.4-from-names-stage-case-sensitively
-mkf Dockerfile 'FROM alpine AS builder\nCOPY b /\nFROM Builder\nCOPY a /\n'
+# Stage names are lower-cased: `AS Builder` is named by `FROM builder`.
+begin rule-4.4-stage-names-lower-cased
+mkf Dockerfile 'FROM alpine AS Builder\nCOPY b /\nFROM builder\nCOPY a /\n'
 mkf a
 mkf b
-want a
+mkf c
+want a b
 run ls
 
 begin rule-4.3-arg-default

@@ -2,7 +2,8 @@
 # ctxctl's contract: commands, options, output formats, errors and exit codes.
 set -u
 top=$(cd -- "$(dirname -- "$0")/../.." && pwd)
-ctxctl=${CTXCTL:-$top/build/ctxctl}
+# CTXCTL may be a command line, e.g. "valgrind -q build/ctxctl".
+read -r -a ctxctl <<<"${CTXCTL:-$top/build/ctxctl}"
 work=$(mktemp -d -t ctxd-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
@@ -41,57 +42,57 @@ d 0755 0 - app
 l 0777 0 990f7e4140fab1ad82afc787505090b64d4024e63a891405cd9085e7e6b249dd app-link
 f 0644 12 0ca9091eb4e31fb1ab24c8c5de92a08e4e5f402919f82ea3ca784f38534f03f3 app/main.py'
 hash=sha256:8b59414350a1eed09952712dbbd96d703d3fcd5f29ecc1528c524b257a9fe3b5
-expect spec-example-manifest 0 "$manifest" "$ctxctl" manifest --no-daemon --builder classic "$ex"
-expect spec-example-hash 0 "$hash" "$ctxctl" hash --no-daemon --builder classic "$ex"
+expect spec-example-manifest 0 "$manifest" "${ctxctl[@]}" manifest --no-daemon --builder classic "$ex"
+expect spec-example-hash 0 "$hash" "${ctxctl[@]}" hash --no-daemon --builder classic "$ex"
 expect spec-example-ls 0 "$(printf 'Dockerfile\napp-link\napp/\napp/main.py')" \
-	"$ctxctl" ls --no-daemon --builder classic "$ex"
-expect options-before-command 0 "$hash" "$ctxctl" --builder=classic --no-daemon hash "$ex"
-expect dir-defaults-to-cwd 0 "$hash" sh -c "cd '$ex' && '$ctxctl' hash --builder classic"
-got=$("$ctxctl" manifest --builder classic "$ex" | sha256sum | cut -d' ' -f1)
+	"${ctxctl[@]}" ls --no-daemon --builder classic "$ex"
+expect options-before-command 0 "$hash" "${ctxctl[@]}" --builder=classic --no-daemon hash "$ex"
+expect dir-defaults-to-cwd 0 "$hash" sh -c "cd '$ex' && ${ctxctl[*]} hash --builder classic"
+got=$("${ctxctl[@]}" manifest --builder classic "$ex" | sha256sum | cut -d' ' -f1)
 [ "sha256:$got" = "$hash" ] && ok manifest-sha256sum-is-hash || bad manifest-sha256sum-is-hash "$got"
 # BuildKit sends only what COPY uses: app/ and app/main.py.
-expect buildkit-default-builder 0 "$(printf 'app/\napp/main.py')" "$ctxctl" ls "$ex"
+expect buildkit-default-builder 0 "$(printf 'app/\napp/main.py')" "${ctxctl[@]}" ls "$ex"
 
 # -f is taken relative to the current directory, as docker takes it.
 mkdir -p "$work/f/ctx/sub"
 printf 'FROM scratch\n' >"$work/f/ctx/sub/Dockerfile.dev"
 touch "$work/f/ctx/a"
 expect dash-f-relative-to-cwd 0 "$(printf 'a\nsub/\nsub/Dockerfile.dev')" \
-	sh -c "cd '$work/f' && '$ctxctl' ls --builder classic -f ctx/sub/Dockerfile.dev ctx"
+	sh -c "cd '$work/f' && ${ctxctl[*]} ls --builder classic -f ctx/sub/Dockerfile.dev ctx"
 
 # Names with newlines and backslashes are escaped; directories end in '/'.
 mkdir -p "$work/esc"
 printf 'FROM scratch\n' >"$work/esc/Dockerfile"
 touch "$work/esc/$(printf 'new\nline')" "$work/esc/back\\slash" "$work/esc/sp ace"
 expect escaped-names 0 $'Dockerfile\nback\\x5cslash\nnew\\x0aline\nsp ace' \
-	"$ctxctl" ls --builder classic "$work/esc"
+	"${ctxctl[@]}" ls --builder classic "$work/esc"
 
 # Errors: one clear line, the right status.
 mkdir -p "$work/badpat"
 printf 'FROM scratch\n' >"$work/badpat/Dockerfile"
 printf '# comment\nok\n[\n' >"$work/badpat/.dockerignore"
 expect_err bad-pattern-names-file-line-pattern 1 '.dockerignore:3' \
-	"$ctxctl" ls --builder classic "$work/badpat"
-expect_err bad-pattern-names-the-pattern 1 '"["' "$ctxctl" hash --builder classic "$work/badpat"
-expect_err bad-pattern-buildkit 1 '.dockerignore:3' "$ctxctl" ls "$work/badpat"
+	"${ctxctl[@]}" ls --builder classic "$work/badpat"
+expect_err bad-pattern-names-the-pattern 1 '"["' "${ctxctl[@]}" hash --builder classic "$work/badpat"
+expect_err bad-pattern-buildkit 1 '.dockerignore:3' "${ctxctl[@]}" ls "$work/badpat"
 mkdir -p "$work/nodf"
-expect_err missing-dockerfile 1 'Dockerfile' "$ctxctl" ls --builder classic "$work/nodf"
-expect_err missing-dir 1 'not found' "$ctxctl" ls "$work/nonexistent"
-expect_err unknown-command 2 "unknown command" "$ctxctl" frobnicate
-expect_err unknown-builder 2 "unknown builder" "$ctxctl" ls --builder docker "$ex"
-expect_err bad-option 2 "ctxctl --help" "$ctxctl" ls --bogus "$ex"
-expect_err two-dirs 2 "too many arguments" "$ctxctl" ls "$ex" "$ex"
-expect_err no-command 2 "usage:" "$ctxctl"
+expect_err missing-dockerfile 1 'Dockerfile' "${ctxctl[@]}" ls --builder classic "$work/nodf"
+expect_err missing-dir 1 'not found' "${ctxctl[@]}" ls "$work/nonexistent"
+expect_err unknown-command 2 "unknown command" "${ctxctl[@]}" frobnicate
+expect_err unknown-builder 2 "unknown builder" "${ctxctl[@]}" ls --builder docker "$ex"
+expect_err bad-option 2 "ctxctl --help" "${ctxctl[@]}" ls --bogus "$ex"
+expect_err two-dirs 2 "too many arguments" "${ctxctl[@]}" ls "$ex" "$ex"
+expect_err no-command 2 "usage:" "${ctxctl[@]}"
 
 # Help and version tell the truth and exit 0.
-out=$("$ctxctl" --help); rc=$?
+out=$("${ctxctl[@]}" --help); rc=$?
 [ $rc = 0 ] && printf '%s' "$out" | grep -q '^  ls ' && printf '%s' "$out" | grep -q -- '--builder' &&
 	ok help || bad help "status $rc"
 for c in ls manifest hash; do
-	out=$("$ctxctl" "$c" --help); rc=$?
+	out=$("${ctxctl[@]}" "$c" --help); rc=$?
 	[ $rc = 0 ] && printf '%s' "$out" | grep -q "^usage: ctxctl $c" && ok "help-$c" || bad "help-$c" "$out"
 done
-expect version 0 "ctxctl $(sed -n 's/^VERSION *:= *//p' "$top/Makefile")" "$ctxctl" --version
+expect version 0 "ctxctl $(sed -n 's/^VERSION *:= *//p' "$top/Makefile")" "${ctxctl[@]}" --version
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,8 @@
  * digest.c: file contents hashed on a thread pool, compared with OpenSSL's
  * one-shot SHA-256 of the same bytes; symbolic links never followed in any
  * component (with openat2 and with the fallback walk), hard links read once,
- * unreadable files per builder, and the error of the smallest index.
+ * unreadable files per builder, and the error of the smallest index; the
+ * pool that hashes during a walk gives the same answers.
  *
  * digest.c is included rather than linked so that the test can switch off
  * openat2 and drive the component walk older kernels get.
@@ -96,6 +97,56 @@ expect_digest(const struct entry *e, const void *p, size_t n)
 	assert_true(e->flags & ENTRY_DIGESTED);
 	assert_int_equal(e->size, n);
 	assert_memory_equal(e->digest, want, 32);
+}
+
+static struct ctx_error err_last;
+
+/* Files the pool's threads have read, after digest_pool_finish(). */
+static size_t
+pool_read(const struct digest_pool *p)
+{
+	const struct digest_queue *q[2] = { &p->big, &p->small };
+	const struct digest_chunk *c;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < 2; i++)
+		for (c = q[i]->head; c != NULL; c = c->next)
+			for (k = 0; k < c->n; k++)
+				n += c->job[k].state == DIGEST_JOB_DONE;
+	return n;
+}
+
+/*
+ * As a walker does: appends the files named (NULL-terminated) to l one at a
+ * time, submitting each as it is added, so the array reallocs between
+ * submissions; then finishes the pool.  Returns what digest_pool_finish()
+ * does, its error in err_last.
+ */
+static int
+pool_digest(struct entry_list *l, const struct digest_options *base,
+    unsigned threads, ...)
+{
+	struct digest_options opt = { .threads = threads };
+	struct digest_pool *p;
+	const char *path;
+	struct entry *e;
+	va_list ap;
+	int rc;
+
+	if (base != NULL)
+		opt.unreadable_empty = base->unreadable_empty;
+	entry_list_init(l);
+	p = digest_pool_start(rootfd, &opt, &err_last);
+	assert_non_null(p);
+	va_start(ap, threads);
+	while ((path = va_arg(ap, const char *)) != NULL) {
+		e = add_file(l, path, true);
+		digest_pool_submit(p, l->n - 1, e);
+	}
+	va_end(ap);
+	rc = digest_pool_finish(p, l, &err_last);
+	digest_pool_free(p);
+	return rc;
 }
 
 struct progress {
@@ -402,6 +453,205 @@ test_threads_agree(void **state)
 	entry_list_free(&b);
 }
 
+/*
+ * The pool, fed while the list grows, gives digest_entries()'s answer on
+ * any number of threads, with big files (their own queue) among small ones
+ * and an entry the walk added without submitting it.
+ */
+static void
+test_pool_agrees(void **state)
+{
+	static unsigned char buf[(3 << 20) + 5];
+	struct digest_options one = { .threads = 1 };
+	struct digest_pool *p;
+	struct entry_list a, b;
+	struct ctx_error err;
+	char path[32];
+	size_t i, n;
+	unsigned t;
+
+	(void)state;
+	fill(buf, sizeof(buf), 5);
+	for (i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "p%04zu", i);
+		n = i % 97 == 5 ? sizeof(buf) - i : (i * 7919) % 60000;
+		put(path, buf + i % 100, n, 0644);
+	}
+	entry_list_init(&a);
+	for (i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "p%04zu", i);
+		add_file(&a, path, true);
+	}
+	assert_int_equal(digest_entries(&a, rootfd, &one, &err), 0);
+	for (t = 0; t <= 4; t++) {
+		struct digest_options opt = { .threads = t };
+
+		entry_list_init(&b);
+		p = digest_pool_start(rootfd, &opt, &err);
+		assert_non_null(p);
+		for (i = 0; i < 600; i++) {
+			snprintf(path, sizeof(path), "p%04zu", i);
+			add_file(&b, path, true);
+			if (i != 33)
+				digest_pool_submit(p, b.n - 1, &b.v[b.n - 1]);
+		}
+		assert_int_equal(digest_pool_finish(p, &b, &err), 0);
+		assert_int_equal(pool_read(p), 599);
+		digest_pool_free(p);
+		for (i = 0; i < 600; i++) {
+			assert_true(b.v[i].flags & ENTRY_DIGESTED);
+			assert_int_equal(a.v[i].size, b.v[i].size);
+			assert_memory_equal(a.v[i].digest, b.v[i].digest, 32);
+		}
+		entry_list_free(&b);
+	}
+	expect_digest(&a.v[5], buf + 5, sizeof(buf) - 5);
+	entry_list_free(&a);
+}
+
+/*
+ * What the walk changes after a submission wins: an entry made inline
+ * (the classic .dockerignore) or empty (BuildKit's link pass) does not take
+ * the pool's digest; a link whose leader became inline still gets the
+ * file's; two links are queued once; entries swapped after submission are
+ * hashed by their own path.
+ */
+static void
+test_pool_changed_after_submit(void **state)
+{
+	struct digest_pool *p;
+	struct entry_list l;
+	struct ctx_error err;
+	struct entry *e, tmp;
+	size_t i;
+
+	(void)state;
+	put("a", "aaa\n", 4, 0644);
+	put("inl", "on disk\n", 8, 0644);
+	put("emp", "not sent\n", 9, 0644);
+	put("x", "shared\n", 7, 0644);
+	assert_int_equal(linkat(rootfd, "x", rootfd, "y", 0), 0);
+	put("s1", "one\n", 4, 0644);
+	put("s2", "two!\n", 5, 0644);
+	entry_list_init(&l);
+	p = digest_pool_start(rootfd, NULL, &err);
+	assert_non_null(p);
+	for (i = 0; i < 7; i++) {
+		static const char *const names[] = { "a", "inl", "emp", "x",
+		    "y", "s1", "s2" };
+
+		e = add_file(&l, names[i], true);
+		digest_pool_submit(p, l.n - 1, e);
+	}
+	assert_int_equal(p->nalias, 1);		/* y: x's inode */
+	e = &l.v[1];
+	e->flags |= ENTRY_INLINE;
+	e->content = (unsigned char *)strdup("inline\n");
+	e->content_len = 7;
+	l.v[2].flags |= ENTRY_EMPTY;
+	l.v[3].flags |= ENTRY_INLINE;
+	l.v[3].content = (unsigned char *)strdup("x inline\n");
+	l.v[3].content_len = 9;
+	tmp = l.v[5];
+	l.v[5] = l.v[6];
+	l.v[6] = tmp;
+	assert_int_equal(digest_pool_finish(p, &l, &err), 0);
+	assert_int_equal(pool_read(p), 6);	/* y shares x's read */
+	/* once only */
+	assert_int_equal(digest_pool_finish(p, &l, &err), -1);
+	digest_pool_free(p);
+	expect_digest(&l.v[0], "aaa\n", 4);
+	expect_digest(&l.v[1], "inline\n", 7);
+	expect_digest(&l.v[2], "", 0);
+	assert_true(l.v[2].flags & ENTRY_EMPTY);
+	expect_digest(&l.v[3], "x inline\n", 9);
+	expect_digest(&l.v[4], "shared\n", 7);
+	expect_digest(&l.v[5], "two!\n", 5);
+	expect_digest(&l.v[6], "one\n", 4);
+	entry_list_free(&l);
+}
+
+/*
+ * The error of the smallest index, whatever the threads did first: the big
+ * failing file is queued ahead of the others, and an entry whose failure no
+ * longer counts (made inline after the walk) passes the error on.
+ */
+static void
+test_pool_first_error_wins(void **state)
+{
+	struct digest_pool *p;
+	struct entry_list l;
+	struct ctx_error err;
+	struct entry *e;
+	char path[32];
+	int i, round;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "f%03d", i);
+		if (i != 17 && i != 150 && i != 299 && i != 200)
+			put(path, path, 4, 0644);
+	}
+	for (round = 0; round < 16; round++) {
+		struct digest_options opt = { .threads = 1 + round % 4 };
+
+		entry_list_init(&l);
+		p = digest_pool_start(rootfd, &opt, &err);
+		assert_non_null(p);
+		for (i = 0; i < 300; i++) {
+			snprintf(path, sizeof(path), "f%03d", i);
+			e = add_file(&l, path, true);
+			if (i == 200)
+				e->size = 8 << 20;
+			digest_pool_submit(p, l.n - 1, e);
+		}
+		if (round >= 8) {
+			l.v[17].flags |= ENTRY_INLINE;
+			l.v[17].content = (unsigned char *)strdup("in");
+			l.v[17].content_len = 2;
+		}
+		assert_int_equal(digest_pool_finish(p, &l, &err), -1);
+		digest_pool_free(p);
+		assert_string_equal(err.msg, round >= 8 ?
+		    "f150: No such file or directory" :
+		    "f017: No such file or directory");
+		for (i = 0; i < 17; i++)
+			expect_digest(&l.v[i], l.v[i].path, 4);
+		entry_list_free(&l);
+	}
+}
+
+/* A pool dropped before its end (the walk failed) stops and frees all;
+ * a NULL pool takes submissions and frees as a no-op. */
+static void
+test_pool_abandoned(void **state)
+{
+	struct digest_options opt = { .threads = 3 };
+	struct digest_pool *p;
+	struct entry_list l;
+	struct ctx_error err;
+	char path[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 700; i++) {
+		snprintf(path, sizeof(path), "q%03zu", i);
+		put(path, path, 4, 0644);
+	}
+	entry_list_init(&l);
+	p = digest_pool_start(rootfd, &opt, &err);
+	assert_non_null(p);
+	for (i = 0; i < 700; i++) {
+		snprintf(path, sizeof(path), "q%03zu", i);
+		add_file(&l, path, true);
+		digest_pool_submit(p, i, &l.v[i]);
+	}
+	digest_pool_free(p);
+	digest_pool_submit(NULL, 0, &l.v[0]);
+	digest_pool_free(NULL);
+	entry_list_free(&l);
+}
+
 /* 20 MB with holes streams through the buffer and matches the one-shot. */
 static void
 test_large_sparse(void **state)
@@ -469,6 +719,19 @@ unreadable_checks(void)
 	    !(l.v[0].flags & ENTRY_DIGESTED))
 		bad |= 4;
 	entry_list_free(&l);
+
+	/* The same through the pool. */
+	if (pool_digest(&l, NULL, 2, "secret", "closed/inside", NULL) != -1 ||
+	    strcmp(err_last.msg, "no permission to read from 'secret'") != 0)
+		bad |= 8;
+	entry_list_free(&l);
+	if (pool_digest(&l, &bk, 2, "secret", "closed/inside", NULL) != 0 ||
+	    l.v[0].size != 0 || l.v[1].size != 0 ||
+	    memcmp(l.v[1].digest, digest_empty, 32) != 0 ||
+	    !(l.v[0].flags & ENTRY_EMPTY) || !(l.v[1].flags & ENTRY_EMPTY) ||
+	    !(l.v[1].flags & ENTRY_DIGESTED))
+		bad |= 16;
+	entry_list_free(&l);
 	return bad;
 }
 
@@ -527,6 +790,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_first_error_wins, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_threads_agree, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pool_agrees, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pool_changed_after_submit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_first_error_wins,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_abandoned, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_large_sparse, setup,
 		    teardown),

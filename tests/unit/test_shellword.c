@@ -11,7 +11,9 @@ static const struct shellword_var vars[] = {
 	{ "F", "archive.tar.gz" }, { "S", "a b" }, { "X", "old" },
 	{ "X", "new" }, { "é", "accent" }, { "N", "a\nb" },
 };
-static const struct shellword_env env = { vars, sizeof(vars) / sizeof(vars[0]) };
+static const struct shellword_env env = {
+	vars, sizeof(vars) / sizeof(vars[0])
+};
 
 /* Expand w with the default lexer (escape '\\'), "ERR" on failure. */
 static char *
