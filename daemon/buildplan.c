@@ -76,6 +76,7 @@ struct state {
 	size_t ntriggers;
 	struct env env;
 	char *workdir;
+	bool workdir_known;	/* set by a WORKDIR here or in a base stage */
 	bool uses;		/* one of its instructions reads the context */
 	size_t line;		/* where an image state was named */
 };
@@ -1080,7 +1081,9 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 			mount_clear(&m);
 			return ctx_error_nomem(b->err);
 		}
-		if (strcmp(target, "/") == 0) {
+		/* an image's WORKDIR is unknown: only a known "/" fails */
+		if (strcmp(target, "/") == 0 && (s->workdir_known ||
+		    (m.target != NULL && m.target[0] == '/'))) {
 			bperr(b, ins->start_line, "invalid mount target \"/\"");
 			free(target);
 			mount_clear(&m);
@@ -1270,12 +1273,14 @@ dispatch_cmd(struct bp *b, struct state *s, struct cmd *c)
 		}
 		{
 			char *w = workdir_join(s->workdir, r);
+			bool abs = r[0] == '/';
 
 			free(r);
 			if (w == NULL)
 				return ctx_error_nomem(b->err);
 			free(s->workdir);
 			s->workdir = w;
+			s->workdir_known = s->workdir_known || abs;
 		}
 		return 0;
 	case DF_EXPOSE:
@@ -1591,6 +1596,7 @@ init_env(struct bp *b, struct state *s)
 			if (env_copy(&s->env, &base->env) == -1)
 				return ctx_error_nomem(b->err);
 			s->workdir = strdup(base->workdir ? base->workdir : "/");
+			s->workdir_known = base->workdir_known;
 			return s->workdir ? 0 : ctx_error_nomem(b->err);
 		}
 	}
@@ -1833,6 +1839,13 @@ buildplan_compute(const char *dockerfile, size_t len, const char *name,
 	if (!out->external_frontend && dockerfile_detect_syntax(dockerfile, len,
 	    &out->syntax))
 		out->external_frontend = true;
+	for (i = 0; i < b.opt->nbuild_args; i++) {
+		const char *a = b.opt->build_args[i];
+
+		if (a != NULL && strncmp(a, "BUILDKIT_DOCKERFILE_CHECK=", 26) == 0
+		    && strstr(a, "error=true") != NULL)
+			out->unmodelled_checks = true;
+	}
 	if (len == 0) {
 		buildplan_free(out);
 		return ctx_error_set(err, CTX_ERR_DOCKERFILE, "%s: the "
@@ -1842,6 +1855,8 @@ buildplan_compute(const char *dockerfile, size_t len, const char *name,
 		buildplan_free(out);
 		return -1;
 	}
+	if (b.df->check != NULL && strstr(b.df->check, "error=true") != NULL)
+		out->unmodelled_checks = true;
 	rc = compute(&b, out);
 	bp_free(&b);
 	if (rc == -1)

@@ -31,6 +31,10 @@ struct buildplan {
 	size_t nfollow;
 	bool external_frontend;	/* rule 2.3: `# syntax` or BUILDKIT_SYNTAX */
 	char *syntax;		/* the frontend image, or NULL */
+	/* `# check=error=true` (or BUILDKIT_DOCKERFILE_CHECK): lint warnings
+	 * would fail the build, and lint rules are not modelled (rule 8.3),
+	 * so the caller must not present the plan as certain. */
+	bool unmodelled_checks;
 };
 
 /*

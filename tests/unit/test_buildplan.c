@@ -272,6 +272,26 @@ test_rule_2_3(void **state)
 	    "ERR Dockerfile: empty BUILDKIT_SYNTAX build-arg");
 }
 
+/* Rule 8.3's "not modelled": lint errors are flagged, not guessed. */
+static void
+test_checks_flag(void **state)
+{
+	struct buildplan p;
+	struct ctx_error err;
+	const char *df = "# check=error=true\nFROM a as B\nCOPY . .\n";
+
+	(void)state;
+	assert_int_equal(buildplan_compute(df, strlen(df), "D", NULL, &p, &err),
+	    0);
+	assert_true(p.unmodelled_checks);
+	buildplan_free(&p);
+	df = "FROM a\nCOPY . .\n";
+	assert_int_equal(buildplan_compute(df, strlen(df), "D", NULL, &p, &err),
+	    0);
+	assert_false(p.unmodelled_checks);
+	buildplan_free(&p);
+}
+
 /* Rule 8.3: what fails the build. */
 static void
 test_rule_8_3(void **state)
@@ -312,9 +332,13 @@ test_rule_8_3(void **state)
 	PLAN("FROM a\nADD --checksum=sha256:0 https://x/y /c\n", NONE);
 	PLAN("FROM a\nCOPY ${X:?need} /\n", "ERR Dockerfile:2: failed to "
 	    "process \"${X:?need}\": X: need");
-	PLAN("FROM a\nRUN --mount=type=bind true\n",
+	PLAN("FROM a\nRUN --mount=type=bind,target=/ true\n",
 	    "ERR Dockerfile:2: invalid mount target \"/\"");
 	PLAN("FROM a\nWORKDIR /w\nRUN --mount=type=bind true\n", WHOLE);
+	PLAN("FROM a\nWORKDIR /\nRUN --mount=type=bind,target=. true\n",
+	    "ERR Dockerfile:3: invalid mount target \"/\"");
+	/* without a WORKDIR the image's directory decides: not an error */
+	PLAN("FROM golang\nRUN --mount=type=bind,target=. go build\n", WHOLE);
 	PLAN("FROM a\nRUN --mount=type=nope,target=/x true\n",
 	    "ERR Dockerfile:2: unsupported mount type \"nope\"");
 	PLAN("FROM a\nRUN --mount=type=bind,target=/x,mode=0755 true\n",
@@ -347,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_rule_4_6),
 		cmocka_unit_test(test_rule_2_3),
 		cmocka_unit_test(test_rule_8_3),
+		cmocka_unit_test(test_checks_flag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
