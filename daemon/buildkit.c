@@ -234,7 +234,8 @@ buildkit_build(const struct context_options *opt, struct context *c,
 		goto out;
 	/* Rule 2.5: the patterns are compiled even when nothing is sent. */
 	if (ex.n > 0 && (wo.exclude = ignore_list_compile(&ex,
-	    c->ignore_file ? c->ignore_file : ".dockerignore", err)) == NULL)
+	    c->ignore_file ? c->ignore_file : ".dockerignore",
+	    MATCHER_STRICT_SYNTAX, err)) == NULL)
 		goto out;
 	if (!plan.uses_context) {
 		rc = 0;
@@ -245,7 +246,7 @@ buildkit_build(const struct context_options *opt, struct context *c,
 		    plan.nfollow, &in, err) < 0)
 			goto out;
 		if (in.n > 0 && (wo.include = ignore_list_compile(&in,
-		    "the Dockerfile's sources", err)) == NULL)
+		    "the Dockerfile's sources", MATCHER_STRICT_SYNTAX, err)) == NULL)
 			goto out;
 	}
 	wo.root = c->root;

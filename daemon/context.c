@@ -1,7 +1,7 @@
 /*
  * context_build(): resolve the context directory and the Dockerfile as the
  * docker CLI does, read the ignore file, run the builder's walk, and digest
- * the files.  The classic path reproduces cli/command/image/build.go
+ * the files while the walk finds them.  The classic path reproduces cli/command/image/build.go
  * (runBuild with DOCKER_BUILDKIT=0); the BuildKit path lives in buildkit.c.
  */
 #include <errno.h>
@@ -130,11 +130,12 @@ read_ignore(int rootfd, const char *root, const char *name,
 }
 
 static int
-mopm_keep(struct matcher *m, const char *path)
+trim_keep(struct matcher *m, const char *path)
 {
 	bool excluded = false;
 
-	if (matcher_matches_or_parent(m, path, strlen(path), &excluded, NULL) < 0)
+	/* patternmatcher.Matches, the deprecated one: see match.h */
+	if (matcher_matches_deprecated(m, path, strlen(path), &excluded, NULL) < 0)
 		return 0;	/* docker ignores the error here */
 	return excluded;
 }
@@ -142,7 +143,9 @@ mopm_keep(struct matcher *m, const char *path)
 /*
  * build.TrimBuildFilesFromExcludes: the CLI re-includes .dockerignore and
  * the Dockerfile when the patterns exclude them (h-exclude-dockerfile-and-
- * dockerignore).  Each check sees the patterns appended before it.
+ * dockerignore), as the deprecated Matches() sees it (`**' + '/deep` does not
+ * bring back deep/Dockerfile, tests/integ/cli.sh).  Each check sees the
+ * patterns appended before it.
  */
 static struct matcher *
 trim_build_files(struct ignore_list *l, struct matcher *pre,
@@ -151,14 +154,14 @@ trim_build_files(struct ignore_list *l, struct matcher *pre,
 	struct matcher *m = pre, *next = NULL;
 	char buf[PATH_MAX * 2 + 2];
 
-	if (mopm_keep(m, ".dockerignore")) {
+	if (trim_keep(m, ".dockerignore")) {
 		if (ignore_list_add(l, "!.dockerignore", 14, err) < 0)
 			return NULL;
-		if ((next = ignore_list_compile(l, ".dockerignore", err)) == NULL)
+		if ((next = ignore_list_compile(l, ".dockerignore", 0, err)) == NULL)
 			return NULL;
 		m = next;
 	}
-	if (mopm_keep(m, reldockerfile)) {
+	if (trim_keep(m, reldockerfile)) {
 		size_t n = strlen(reldockerfile);
 		if (n + 2 > sizeof(buf)) {
 			ctx_error_set(err, CTX_ERR_DOCKERFILE, "Dockerfile path too long");
@@ -169,11 +172,11 @@ trim_build_files(struct ignore_list *l, struct matcher *pre,
 		if (ignore_list_add(l, buf, n + 1, err) < 0)
 			goto fail;
 		matcher_free(next);
-		return ignore_list_compile(l, ".dockerignore", err);
+		return ignore_list_compile(l, ".dockerignore", 0, err);
 	}
 	if (next != NULL)
 		return next;
-	return ignore_list_compile(l, ".dockerignore", err);
+	return ignore_list_compile(l, ".dockerignore", 0, err);
 fail:
 	matcher_free(next);
 	return NULL;
@@ -281,7 +284,7 @@ classic_build(const struct context_options *opt, struct context *c, int rootfd,
 		goto out;
 	if (found && asprintf(&c->ignore_file, "%s/.dockerignore", c->root) < 0)
 		c->ignore_file = NULL;
-	if ((pre = ignore_list_compile(&ign, ".dockerignore", err)) == NULL)
+	if ((pre = ignore_list_compile(&ign, ".dockerignore", 0, err)) == NULL)
 		goto out;
 	if ((tar = trim_build_files(&ign, pre, rel, err)) == NULL)
 		goto out;

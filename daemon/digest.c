@@ -32,8 +32,9 @@
  * the daemon, and with a warm page cache the copy is ~10% of the hash cost.
  */
 #define DIGEST_BUFSIZE (256 * 1024)
-/* Files at least this big are hashed first, so no thread is left alone
- * with a large file at the end while the others sit idle. */
+/* Files at least this big are hashed first (digest_entries()) or as soon
+ * as a thread is free (the pool), so no thread is left alone with a large
+ * file at the end while the others sit idle. */
 #define DIGEST_BIG (1024 * 1024)
 #define DIGEST_MAX_THREADS 256
 #define DIGEST_PROGRESS_NS 100000000LL

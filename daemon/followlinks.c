@@ -191,7 +191,8 @@ read_wildcard(struct resolver *r, const char *dir, const char *base,
 		rc = -1;
 	for (i = 0; rc == 0 && i < dl.n; i++) {
 		/* fsutil drops Match's error: a bad pattern matches nothing */
-		if (gopath_match(base, blen, dl.v[i].name, dl.v[i].len) != 1)
+		if (gopath_match(base, blen, dl.v[i].name, dl.v[i].len,
+		    true) != 1)
 			continue;
 		join(dir, dl.v[i].name, child);
 		rc = read_symlink(r, child, false, out, err);

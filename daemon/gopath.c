@@ -198,7 +198,7 @@ gopath_clean(const char *path, size_t n, char *out)
 	return w;
 }
 
-/* ---- Go filepath.Match (Go >= 1.20) ---- */
+/* ---- Go filepath.Match ---- */
 
 struct gopath_str {
 	const unsigned char *s;
@@ -342,7 +342,8 @@ gopath_chunk(struct gopath_str chunk, struct gopath_str *s)
 
 /* filepath.Match: 1, 0, or -1 for ErrBadPattern. */
 int
-gopath_match(const char *pattern, size_t plen, const char *name, size_t nlen)
+gopath_match(const char *pattern, size_t plen, const char *name, size_t nlen,
+    bool check_rest)
 {
 	struct gopath_str pat = { (const unsigned char *)pattern, plen };
 	struct gopath_str nm = { (const unsigned char *)name, nlen };
@@ -378,8 +379,8 @@ gopath_match(const char *pattern, size_t plen, const char *name, size_t nlen)
 					return -1;
 			}
 		}
-		/* Go >= 1.20: the rest of the pattern must still be valid. */
-		while (pat.n > 0) {
+		/* Newer Go: the rest of the pattern must still be valid. */
+		while (check_rest && pat.n > 0) {
 			gopath_scan_chunk(&pat, &star, &chunk);
 			t.s = NULL;
 			t.n = 0;

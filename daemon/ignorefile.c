@@ -156,15 +156,15 @@ ignorefile_parse(const char *buf, size_t len, const char *name,
 
 struct matcher *
 ignore_list_compile(const struct ignore_list *l, const char *name,
-    struct ctx_error *err)
+    unsigned flags, struct ctx_error *err)
 {
 	struct matcher *m;
 	char why[sizeof(err->msg)];
 	const char *reason;
 	size_t bad = 0;
 
-	m = matcher_new_at((const char *const *)l->patterns, l->lens, l->n, &bad,
-	    err);
+	m = matcher_new_flags((const char *const *)l->patterns, l->lens, l->n,
+	    flags, &bad, err);
 	if (m != NULL || err == NULL)
 		return m;
 	memcpy(why, err->msg, sizeof(why));

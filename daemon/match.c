@@ -367,8 +367,8 @@ match_slash_prefix(const char *s, size_t n, const char *dir, size_t len)
 }
 
 struct matcher *
-matcher_new_at(const char *const *patterns, const size_t *lens, size_t n,
-    size_t *bad, struct ctx_error *err)
+matcher_new_flags(const char *const *patterns, const size_t *lens, size_t n,
+    unsigned flags, size_t *bad, struct ctx_error *err)
 {
 	struct matcher *m;
 	struct match_pattern *p;
@@ -412,7 +412,8 @@ matcher_new_at(const char *const *patterns, const size_t *lens, size_t n,
 		p->text = buf;
 		p->len = clen;
 		m->n++;
-		if (gopath_match(buf, clen, ".", 1) < 0) {
+		if (gopath_match(buf, clen, ".", 1,
+		    (flags & MATCHER_STRICT_SYNTAX) != 0) < 0) {
 			if (bad != NULL)
 				*bad = i;
 			ctx_error_set(err, CTX_ERR_PATTERN,
@@ -437,6 +438,13 @@ nomem:
 		*bad = n;
 	ctx_error_nomem(err);
 	return NULL;
+}
+
+struct matcher *
+matcher_new_at(const char *const *patterns, const size_t *lens, size_t n,
+    size_t *bad, struct ctx_error *err)
+{
+	return matcher_new_flags(patterns, lens, n, 0, bad, err);
 }
 
 struct matcher *
@@ -541,6 +549,50 @@ matcher_matches_or_parent(struct matcher *m, const char *path, size_t len,
 			return match_fail(m, i, err);
 		if (rc == 0)
 			rc = match_ancestors(m, p, path, len);
+		if (rc)
+			matched = !p->exclusion;
+	}
+	*excluded = matched;
+	return 0;
+}
+
+/* The number of '/'-separated elements of s (Go len(strings.Split(s, "/"))). */
+static size_t
+match_elements(const char *s, size_t len)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += s[i] == '/';
+	return n;
+}
+
+int
+matcher_matches_deprecated(struct matcher *m, const char *path, size_t len,
+    bool *excluded, struct ctx_error *err)
+{
+	struct match_pattern *p;
+	bool matched = false;
+	size_t i, k, nparent, cut;
+	const char *slash = memrchr(path, '/', len);
+	int rc;
+
+	/* filepath.Dir(path) split on '/': nparent elements, or none at ".". */
+	nparent = slash != NULL ? match_elements(path, (size_t)(slash - path)) : 0;
+	for (i = 0; i < m->n; i++) {
+		p = &m->pats[i];
+		if (p->exclusion != matched)
+			continue;
+		if ((rc = match_one(m, p, path, len)) < 0)
+			return match_fail(m, i, err);
+		/* Only the ancestor with as many elements as the pattern. */
+		k = match_elements(p->text, p->len);
+		if (rc == 0 && nparent > 0 && k <= nparent) {
+			for (cut = 0; k > 0; cut++)
+				if (path[cut] == '/' && --k == 0)
+					break;
+			rc = match_one(m, p, path, cut) == 1;
+		}
 		if (rc)
 			matched = !p->exclusion;
 	}

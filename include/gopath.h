@@ -8,6 +8,7 @@
 #ifndef CTXD_GOPATH_H
 #define CTXD_GOPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,10 +34,12 @@ size_t gopath_clean(const char *in, size_t len, char *out);
 
 /*
  * filepath.Match(pattern, name): 1 match, 0 no match, -1 ErrBadPattern.
- * Like Go >= 1.20, a pattern whose remainder is malformed is an error even
- * once the name has failed to match.
+ * check_rest: newer Go also rejects a pattern whose remainder is malformed
+ * once the name has failed to match (`x*[`); the Go that builds docker CLI
+ * 28.2.2 does not (observed: docker accepts `!x*[`,
+ * tests/unit/test_match.c).  BuildKit's spec (bk-v1 rule 3.1) asks for it.
  */
 int gopath_match(const char *pattern, size_t plen, const char *name,
-    size_t nlen);
+    size_t nlen, bool check_rest);
 
 #endif

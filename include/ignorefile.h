@@ -35,9 +35,10 @@ struct matcher;
  * patternmatcher.New over the list; a refused pattern is reported with the
  * file name and the line it came from:
  * `.dockerignore:3: pattern "a[": syntax error in pattern`.
- * The matcher is owned by the caller (matcher_free()).
+ * flags as for matcher_new_flags().  The matcher is owned by the caller
+ * (matcher_free()).
  */
 struct matcher *ignore_list_compile(const struct ignore_list *l,
-    const char *name, struct ctx_error *err);
+    const char *name, unsigned flags, struct ctx_error *err);
 
 #endif

@@ -37,6 +37,17 @@ void matcher_free(struct matcher *m);
 struct matcher *matcher_new_at(const char *const *patterns, const size_t *lens,
     size_t n, size_t *bad, struct ctx_error *err);
 
+/* matcher_new_flags() flags */
+enum {
+	/* BuildKit (bk-v1 rule 3.1): the syntax check also rejects a bad
+	 * remainder after a failed '*' chunk (`x*[`), as newer Go does.
+	 * Without it, the check is that of the docker CLI 28.2.2. */
+	MATCHER_STRICT_SYNTAX = 1u << 0,
+};
+struct matcher *matcher_new_flags(const char *const *patterns,
+    const size_t *lens, size_t n, unsigned flags, size_t *bad,
+    struct ctx_error *err);
+
 size_t matcher_count(const struct matcher *m);		/* patterns kept */
 bool matcher_has_exclusions(const struct matcher *m);	/* any '!' pattern */
 bool matcher_is_exclusion(const struct matcher *m, size_t i);
@@ -59,6 +70,16 @@ size_t matcher_error_pattern(const struct matcher *m);
  * compile, evaluated on the path itself).
  */
 int matcher_matches_or_parent(struct matcher *m, const char *path, size_t len,
+    bool *excluded, struct ctx_error *err);
+
+/*
+ * The deprecated PatternMatcher.Matches(path), which the docker CLI's
+ * TrimBuildFilesFromExcludes still uses to decide whether to re-include the
+ * Dockerfile and .dockerignore: of the ancestors it tries only the one with
+ * as many elements as the pattern, so `**' + '/deep` does not reach
+ * deep/Dockerfile (observed with docker 28.2.2, tests/integ/cli.sh).
+ */
+int matcher_matches_deprecated(struct matcher *m, const char *path, size_t len,
     bool *excluded, struct ctx_error *err);
 
 /*

@@ -84,6 +84,35 @@ expect_err bad-option 2 "ctxctl --help" "${ctxctl[@]}" ls --bogus "$ex"
 expect_err two-dirs 2 "too many arguments" "${ctxctl[@]}" ls "$ex" "$ex"
 expect_err no-command 2 "usage:" "${ctxctl[@]}"
 
+# The docker CLI 28.2.2 checks a pattern's syntax without looking past a
+# chunk that failed (observed with ../shared/oracle/docker-context): `!x*[`
+# is accepted, `x*[` is refused once its regexp is first compiled.  The
+# BuildKit spec (bk-v1 rule 3.1) refuses both up front.
+mkdir -p "$work/rest"
+printf 'FROM scratch\n' >"$work/rest/Dockerfile"
+printf '!x*[\n' >"$work/rest/.dockerignore"
+expect classic-accepts-bad-remainder-in-unevaluated-exception 0 \
+	$'.dockerignore\nDockerfile' "${ctxctl[@]}" ls --builder classic "$work/rest"
+expect_err buildkit-refuses-bad-remainder 1 'syntax error in pattern' \
+	"${ctxctl[@]}" ls --builder buildkit "$work/rest"
+printf 'x*[\n' >"$work/rest/.dockerignore"
+expect_err classic-refuses-bad-remainder-when-evaluated 1 'syntax error in pattern' \
+	"${ctxctl[@]}" ls --builder classic "$work/rest"
+
+# The CLI re-adds an excluded Dockerfile as the deprecated Matches() sees it:
+# only the ancestor with as many elements as the pattern is tried, so `**/deep`
+# keeps deep/Dockerfile.prod excluded while `deep` brings it back (observed
+# with docker 28.2.2, seed 15 case r0197 of ../shared/oracle/cases).
+mkdir -p "$work/trim/deep"
+printf 'FROM scratch\n' >"$work/trim/deep/Dockerfile.prod"
+printf 'x\n' >"$work/trim/deep/src"
+printf '**/deep\n!**/deep/s*\n' >"$work/trim/.dockerignore"
+expect trim-uses-deprecated-matches 0 '.dockerignore' \
+	sh -c "cd '$work/trim' && ${ctxctl[*]} ls --builder classic -f deep/Dockerfile.prod ."
+printf 'deep\n!deep/s*\n' >"$work/trim/.dockerignore"
+expect trim-reincludes-dockerfile 0 $'.dockerignore\ndeep/Dockerfile.prod\ndeep/src' \
+	sh -c "cd '$work/trim' && ${ctxctl[*]} ls --builder classic -f deep/Dockerfile.prod ."
+
 # Help and version tell the truth and exit 0.
 out=$("${ctxctl[@]}" --help); rc=$?
 [ $rc = 0 ] && printf '%s' "$out" | grep -q '^  ls ' && printf '%s' "$out" | grep -q -- '--builder' &&

@@ -42,7 +42,7 @@ test_clean(void **state)
 static void
 check_match(const char *pat, const char *name, int want, int want_bad)
 {
-	int got = gopath_match(pat, strlen(pat), name, strlen(name));
+	int got = gopath_match(pat, strlen(pat), name, strlen(name), true);
 
 	if (got != (want_bad ? -1 : want))
 		fail_msg("Match(%s, %s) = %d, want %d bad=%d", pat, name, got,
@@ -84,6 +84,10 @@ test_match(void **state)
 	check_match("a\\", "a", 0, 1);
 	/* Go >= 1.20 validates the rest of the pattern after a failed star. */
 	check_match("x*[", "xy", 0, 1);
+	/* Without the remainder check (the docker CLI's Go): no error. */
+	assert_int_equal(gopath_match("x*[", 3, "xy", 2, false), 0);
+	assert_int_equal(gopath_match("*.txt/a*/[a-]", 13, ".", 1, false), 0);
+	assert_int_equal(gopath_match("x[", 2, ".", 1, false), -1);
 	check_match("*[", ".", 0, 1);
 	check_match("日本語", "日本語", 1, 0);
 	check_match("?", "日", 1, 0);
@@ -117,15 +121,15 @@ test_lengths(void **state)
 	n = strlen(s);
 	gopath_trim_space(&s, &n);
 	assert_int_equal(n, 2);		/* a bad byte is no space */
-	assert_int_equal(gopath_match("a*[b-d]", 7, "axc", 3), 1);
-	assert_int_equal(gopath_match("a?", 2, "a/", 2), 0);
-	assert_int_equal(gopath_match("[^a]", 4, "b", 1), 1);
-	assert_int_equal(gopath_match("a\0b", 3, "a\0b", 3), 1);
-	assert_int_equal(gopath_match("a\0b", 3, "a", 1), 0);
-	assert_int_equal(gopath_match("?", 1, "\0", 1), 1);
-	assert_int_equal(gopath_match("*", 1, "a\0/", 3), 0);
+	assert_int_equal(gopath_match("a*[b-d]", 7, "axc", 3, true), 1);
+	assert_int_equal(gopath_match("a?", 2, "a/", 2, true), 0);
+	assert_int_equal(gopath_match("[^a]", 4, "b", 1, true), 1);
+	assert_int_equal(gopath_match("a\0b", 3, "a\0b", 3, true), 1);
+	assert_int_equal(gopath_match("a\0b", 3, "a", 1, true), 0);
+	assert_int_equal(gopath_match("?", 1, "\0", 1, true), 1);
+	assert_int_equal(gopath_match("*", 1, "a\0/", 3, true), 0);
 	/* the remainder after a failed star is still checked, past the NUL */
-	assert_int_equal(gopath_match("x*\0y*[", 6, "xa", 2), -1);
+	assert_int_equal(gopath_match("x*\0y*[", 6, "xa", 2, true), -1);
 }
 
 static size_t
