@@ -54,7 +54,7 @@ check-unit: $(TESTS)
 	@for t in $(TESTS); do echo "== $$t"; $$t || exit 1; done
 
 check-integ: $(B)/ctxctl
-	@for t in tests/integ/*.sh; do echo "== $$t"; CTXCTL=$(CURDIR)/$(B)/ctxctl bash $$t || exit 1; done
+	@for t in tests/integ/*.sh; do echo "== $$t"; env -u DOCKER_BUILDKIT CTXCTL=$(CURDIR)/$(B)/ctxctl bash $$t || exit 1; done
 
 check-oracle: $(B)/ctxctl
 	CTXCTL=$(CURDIR)/$(B)/ctxctl bash tests/oracle.sh

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -38,8 +39,9 @@ static const char usage_text[] =
 "Options:\n"
 "  -f, --file DOCKERFILE    the Dockerfile, relative to the current directory\n"
 "                           (default: DIR/Dockerfile)\n"
-"      --builder NAME       buildkit (default, what Docker 23+ uses) or classic\n"
-"                           (DOCKER_BUILDKIT=0)\n"
+"      --builder NAME       buildkit (default, what Docker 23+ uses) or classic;\n"
+"                           without it, DOCKER_BUILDKIT=0 in the environment\n"
+"                           selects classic, as it does for docker build\n"
 "      --target STAGE       BuildKit: the stage to build (default: the last)\n"
 "      --build-arg K=V      BuildKit: a build argument (repeatable)\n"
 "      --no-daemon          compute in this process, never start the daemon\n"
@@ -138,6 +140,18 @@ command_usage(const char *cmd)
 	return NULL;
 }
 
+/* docker build's own switch: DOCKER_BUILDKIT=0 (or false) is the classic
+ * builder.  --builder overrides it. */
+static enum builder
+default_builder(void)
+{
+	const char *v = getenv("DOCKER_BUILDKIT");
+
+	if (v != NULL && (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0))
+		return BUILDER_CLASSIC;
+	return BUILDER_BUILDKIT;
+}
+
 static const struct option longopts[] = {
 	{"file", required_argument, NULL, 'f'},
 	{"builder", required_argument, NULL, 'b'},
@@ -216,7 +230,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&cli, 0, sizeof(cli));
-	cli.ctx.builder = BUILDER_BUILDKIT;
+	cli.ctx.builder = default_builder();
 	cli.build_args = calloc((size_t)argc, sizeof(char *));
 	if (cli.build_args == NULL) {
 		perror("ctxctl");

@@ -52,6 +52,9 @@ got=$("${ctxctl[@]}" manifest --builder classic "$ex" | sha256sum | cut -d' ' -f
 [ "sha256:$got" = "$hash" ] && ok manifest-sha256sum-is-hash || bad manifest-sha256sum-is-hash "$got"
 # BuildKit sends only what COPY uses: app/ and app/main.py.
 expect buildkit-default-builder 0 "$(printf 'app/\napp/main.py')" "${ctxctl[@]}" ls "$ex"
+expect docker-buildkit-0-selects-classic 0 "$hash" env DOCKER_BUILDKIT=0 "${ctxctl[@]}" hash "$ex"
+expect builder-option-beats-env 0 "$(printf 'app/\napp/main.py')" \
+	env DOCKER_BUILDKIT=0 "${ctxctl[@]}" ls --builder buildkit "$ex"
 
 # -f is taken relative to the current directory, as docker takes it.
 mkdir -p "$work/f/ctx/sub"
