@@ -13,7 +13,9 @@
 #include <strings.h>
 
 #include "buildplan.h"
+#include "dfdirective.h"
 #include "dockerfile.h"
+#include "gocsv.h"
 #include "shellword.h"
 
 #if defined(__x86_64__)
@@ -564,7 +566,7 @@ mount_from(struct bp *b, const char *val, char **from)
 	size_t n, i;
 
 	*from = NULL;
-	if (dockerfile_split_csv(val, &f, &n) == -1)
+	if (gocsv_read_record(val, &f, &n) == -1)
 		return 0;	/* refused at parse time already */
 	for (i = 0; i < n; i++) {
 		if (strncasecmp(f[i], "from=", 5) == 0) {
@@ -820,7 +822,7 @@ mount_parse(struct bp *b, const char *val, const struct env *env, size_t line,
 
 	memset(m, 0, sizeof(*m));
 	strcpy(m->type, "bind");
-	if (dockerfile_split_csv(val, &f, &n) == -1)
+	if (gocsv_read_record(val, &f, &n) == -1)
 		return bperr(b, line, "failed to parse csv mounts");
 	for (i = 0; i < n; i++) {
 		char *eq = strchr(f[i], '='), *key, *v = NULL, **slot = NULL;
@@ -1836,8 +1838,8 @@ buildplan_compute(const char *dockerfile, size_t len, const char *name,
 			out->external_frontend = true;
 		}
 	}
-	if (!out->external_frontend && dockerfile_detect_syntax(dockerfile, len,
-	    &out->syntax))
+	if (!out->external_frontend && dfdirective_detect_syntax(dockerfile,
+	    len, &out->syntax))
 		out->external_frontend = true;
 	for (i = 0; i < b.opt->nbuild_args; i++) {
 		const char *a = b.opt->build_args[i];

@@ -1,8 +1,8 @@
 /*
  * Go's text and path rules that docker's behaviour rests on, for byte
  * strings that may hold NUL: utf8.DecodeRune and EncodeRune,
- * strings.TrimSpace, filepath.Clean and filepath.Match on Unix.  Pinned by
- * tests/unit/test_gopath.c.
+ * unicode.IsSpace, strings.TrimSpace, filepath.Clean and filepath.Match on
+ * Unix.  Pinned by tests/unit/test_gopath.c.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,9 +91,9 @@ gopath_encode_rune(uint32_t c, char *out)
 	return 4;
 }
 
-/* ---- Go strings.TrimSpace and filepath.Clean ---- */
+/* ---- Go unicode.IsSpace, strings.TrimSpace and filepath.Clean ---- */
 
-static bool
+bool
 gopath_is_space(uint32_t r)
 {
 	switch (r) {
@@ -128,7 +128,7 @@ gopath_trailing_space(const unsigned char *s, size_t n)
 }
 
 void
-gopath_trim_space(const char **sp, size_t *lenp)
+gopath_trim_left_space(const char **sp, size_t *lenp)
 {
 	const unsigned char *s = (const unsigned char *)*sp;
 	size_t n = *lenp, w;
@@ -141,10 +141,19 @@ gopath_trim_space(const char **sp, size_t *lenp)
 		s += w;
 		n -= w;
 	}
-	while ((w = gopath_trailing_space(s, n)) != 0)
-		n -= w;
 	*sp = (const char *)s;
 	*lenp = n;
+}
+
+void
+gopath_trim_space(const char **sp, size_t *lenp)
+{
+	size_t w;
+
+	gopath_trim_left_space(sp, lenp);
+	while ((w = gopath_trailing_space((const unsigned char *)*sp,
+	    *lenp)) != 0)
+		*lenp -= w;
 }
 
 /*

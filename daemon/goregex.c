@@ -127,6 +127,19 @@ static const struct goregex_range goregex_perl_s[] = {
 static const struct goregex_range goregex_perl_w[] = {
 	{ '0', '9' }, { 'A', 'Z' }, { '_', '_' }, { 'a', 'z' } };
 
+/* RE2's \s, [\t\n\f\r ], which BuildKit's parser also uses on raw bytes
+ * (directives, the ONBUILD prefix). */
+bool
+goregex_is_space(unsigned char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(goregex_perl_s) / sizeof(goregex_perl_s[0]); i++)
+		if (c >= goregex_perl_s[i].lo && c <= goregex_perl_s[i].hi)
+			return true;
+	return false;
+}
+
 struct goregex_posix {
 	const char *name;
 	struct goregex_range r[4];

@@ -2,7 +2,7 @@
  * The Dockerfile reader: BuildKit's parser (frontend/dockerfile/parser) and
  * the instruction checks of its instructions package, giving stages of
  * instructions with flags, arguments, heredocs and line numbers (spec bk-v1
- * rule 4.6), plus the frontend's `# syntax` detection (rule 2.3).
+ * rule 4.6).  The `# syntax` detection of rule 2.3 is dfdirective.h's.
  *
  * Ownership: dockerfile_parse() returns a struct dockerfile that owns every
  * string and array reachable from it; dockerfile_free() releases it all.
@@ -111,18 +111,11 @@ int	dockerfile_parse_trigger(const char *text, const char *name,
 const char *dockerfile_flag(const struct dockerfile_instr *ins,
 	    const char *fname);
 
-/* encoding/csv's Reader.Read of one --mount value: -1 when csv refuses it
- * (bare or unbalanced quote, empty).  The fields are the caller's to free. */
-int	dockerfile_split_csv(const char *s, char ***fields, size_t *nfields);
+/* The keyword of kind k in upper case ("COPY"); "" for DF_UNKNOWN.  A
+ * string constant. */
+const char *dockerfile_kind_name(enum dockerfile_kind k);
 
 /* Is src (an unexpanded COPY/ADD argument) a heredoc such as <<EOF? */
 bool	dockerfile_is_heredoc(const char *src);
-
-/*
- * Rule 2.3: the frontend's DetectSyntax (BOM, #! line, `#`, then `//`
- * directives, then a JSON object).  Returns true and sets *syntax (malloc'ed
- * value up to its first space) when a syntax directive is found.
- */
-bool	dockerfile_detect_syntax(const char *buf, size_t len, char **syntax);
 
 #endif

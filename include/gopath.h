@@ -1,8 +1,8 @@
 /*
  * Go's text and path rules that docker applies to patterns and paths:
- * utf8.DecodeRune and EncodeRune, strings.TrimSpace, filepath.Clean and
- * filepath.Match (Go >= 1.20, Unix), over byte strings of a given length
- * that may hold NUL.
+ * utf8.DecodeRune and EncodeRune, unicode.IsSpace, strings.TrimSpace,
+ * filepath.Clean and filepath.Match (Go >= 1.20, Unix), over byte strings
+ * of a given length that may hold NUL.
  * Ownership: nothing here allocates; callers own every buffer.
  */
 #ifndef CTXD_GOPATH_H
@@ -22,8 +22,15 @@ size_t gopath_decode_rune(const unsigned char *s, size_t n, uint32_t *r);
  * as U+FFFD); returns the width. */
 size_t gopath_encode_rune(uint32_t r, char *out);
 
+/* unicode.IsSpace: the Latin-1 blanks plus Unicode's White_Space property
+ * (U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). */
+bool gopath_is_space(uint32_t r);
+
 /* strings.TrimSpace (unicode.IsSpace): moves *s and shrinks *len in place. */
 void gopath_trim_space(const char **s, size_t *len);
+
+/* strings.TrimLeftFunc(s, unicode.IsSpace), likewise in place. */
+void gopath_trim_left_space(const char **s, size_t *len);
 
 /*
  * filepath.Clean of in[0..len) into out, which must hold len + 2 bytes.

@@ -20,4 +20,7 @@
 int goregex_translate(const char *re, size_t len, char **pcre,
     size_t *pcre_len, bool *valid);
 
+/* RE2's perl class \s: [\t\n\f\r ] (no \v, unlike C's isspace). */
+bool goregex_is_space(unsigned char c);
+
 #endif

@@ -54,16 +54,4 @@ int	shellword_process_words(const struct shellword_lex *lex,
 
 void	shellword_words_free(char **words, size_t nwords);
 
-/* Go unicode.IsSpace / IsLetter / IsDigit, shared with the parser. */
-bool	shellword_is_space(long r);
-bool	shellword_is_letter(long r);
-bool	shellword_is_digit(long r);
-
-/* Go utf8.DecodeRune: the rune at s (len > 0) and its width; an invalid
- * sequence decodes as U+FFFD with width 1. */
-long	shellword_decode(const unsigned char *s, size_t len, size_t *width);
-
-/* UTF-8 encoding of r into buf (4 bytes); returns the length. */
-size_t	shellword_encode(long r, char *buf);
-
 #endif

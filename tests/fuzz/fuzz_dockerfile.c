@@ -1,11 +1,12 @@
 /*
  * libFuzzer target for the Dockerfile reader, the shell-word lexer and the
  * build plan: any input must give a plan or an error, never a crash, a leak
- * or undefined behaviour.  Build and run:
+ * or undefined behaviour.  `make fuzz` builds it (with every engine
+ * source) and runs it; by hand:
  *   clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 \
  *       -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_dockerfile.c \
- *       daemon/buildplan.c daemon/dockerfile.c daemon/shellword.c \
- *       daemon/error.c -o build/fuzz_dockerfile
+ *       daemon/[a-z]*.c $(pkg-config --cflags --libs libpcre2-8 libcrypto) \
+ *       -o build/fuzz_dockerfile
  *   ./build/fuzz_dockerfile -max_total_time=60
  */
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "buildplan.h"
+#include "dfdirective.h"
 #include "dockerfile.h"
 #include "shellword.h"
 
@@ -45,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &err) == 0)
 			buildplan_free(&plan);
 	}
-	if (dockerfile_detect_syntax(text, size, &s))
+	if (dfdirective_detect_syntax(text, size, &s))
 		free(s);
 
 	/* the lexer on the raw bytes, in both escape modes */

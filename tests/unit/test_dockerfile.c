@@ -1,11 +1,12 @@
-/* Unit tests for dockerfile.c: BuildKit's parser and instruction checks
- * (spec bk-v1 rules 4.6, 8.3) and the frontend's syntax detection (rule
- * 2.3), with exact expected outputs. */
+/* Unit tests for dockerfile.c and dfcheck.c: BuildKit's parser and
+ * instruction checks (spec bk-v1 rules 4.6, 8.3), and dfdirective.c: the
+ * frontend's syntax detection (rule 2.3), with exact expected outputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "dfdirective.h"
 #include "dockerfile.h"
 
 static char	*dump_n(const char *, size_t);
@@ -289,7 +290,7 @@ test_detect_syntax(void **state)
 {
 	char *s;
 #define DETECT(text, want) do {						\
-	bool ok_ = dockerfile_detect_syntax((text), strlen(text), &s);	\
+	bool ok_ = dfdirective_detect_syntax((text), strlen(text), &s);	\
 	if ((want) == NULL)						\
 		assert_false(ok_);					\
 	else {								\
