@@ -15,6 +15,7 @@
 
 #include "bkwalk.h"
 #include "dirlist.h"
+#include "fsview.h"
 #include "pathbuf.h"
 
 struct pending_dir {
@@ -24,6 +25,7 @@ struct pending_dir {
 };
 
 struct bkwalker {
+	const struct fsview *v;
 	const struct bkwalk_options *opt;
 	struct entry_list *out;
 	struct pathbuf path;
@@ -81,6 +83,8 @@ bk_add(struct bkwalker *w, int dirfd, const char *name, size_t path_len,
 		return -1;
 	e->type = bk_type(st->st_mode, &e->perm, &e->flags);
 	e->dev = st->st_dev;
+	if (name != NULL && w->v->ops->node != NULL)
+		e->node = w->v->ops->node(w->v->ctx, dirfd, name);
 	e->ino = st->st_ino;
 	if (e->type == ENTRY_CHR || e->type == ENTRY_BLK)
 		e->rdev = st->st_rdev;
@@ -91,7 +95,8 @@ bk_add(struct bkwalker *w, int dirfd, const char *name, size_t path_len,
 		e->size = 0;
 	}
 	if (e->type == ENTRY_LINK && name != NULL) {
-		if ((n = readlinkat(dirfd, name, buf, sizeof(buf))) < 0)
+		if ((n = w->v->ops->readlink(w->v->ctx, dirfd, name, buf,
+		    sizeof(buf))) < 0)
 			return ctx_error_sys(err, errno, "readlink %s", w->path.s);
 		if ((e->link = strndup(buf, (size_t)n)) == NULL)
 			return ctx_error_nomem(err);
@@ -187,7 +192,7 @@ bk_enter(struct bkwalker *w, int dirfd, const char *name, const struct stat *st,
 		w->dirs = v;
 		w->capdirs = cap;
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = w->v->ops->openat(w->v->ctx, dirfd, name);
 	if (fd < 0)
 		return ctx_error_sys(err, errno,
 		    "error from sender: open %s/%s", w->opt->root, w->path.s);
@@ -197,7 +202,7 @@ bk_enter(struct bkwalker *w, int dirfd, const char *name, const struct stat *st,
 	w->ndirs++;
 	rc = bk_dir(w, fd, inc, exc, err);
 	w->ndirs--;
-	close(fd);
+	w->v->ops->close(w->v->ctx, fd);
 	return rc;
 }
 
@@ -209,7 +214,7 @@ bk_child(struct bkwalker *w, int dirfd, const struct dirlist_name *dn,
 	struct bk_decision d;
 	struct stat st;
 
-	if (fstatat(dirfd, dn->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (w->v->ops->lstat(w->v->ctx, dirfd, dn->name, &st) < 0)
 		return ctx_error_sys(err, errno, "error from sender: lstat %s/%s",
 		    w->opt->root, w->path.s);
 	if (bk_decide(w, S_ISDIR(st.st_mode), pinc, inc, pexc, exc, &d, err) < 0)
@@ -233,12 +238,12 @@ bk_dir(struct bkwalker *w, int fd, const bool *inc_info, const bool *exc_info,
 	int rc = 0;
 
 	dirlist_init(&dl);
-	if (dirlist_read(&dl, fd, w->path.s, err) < 0) {
+	if (w->v->ops->list(w->v->ctx, fd, &dl) < 0) {
 		dirlist_free(&dl);
 		/* rule 8.1: an unreadable root reads as empty */
 		if (w->path.len == 0)
 			return 0;
-		return ctx_error_sys(err, err->sys_errno,
+		return ctx_error_sys(err, errno,
 		    "error from sender: open %s/%s", w->opt->root, w->path.s);
 	}
 	inc = calloc(w->ninc + 1, sizeof(*inc));
@@ -296,23 +301,24 @@ bk_share_links(struct bkwalker *w)
 }
 
 int
-bkwalk(int rootfd, const struct bkwalk_options *opt, struct entry_list *out,
-    struct ctx_error *err)
+bkwalk(const struct fsview *v, const struct bkwalk_options *opt,
+    struct entry_list *out, struct ctx_error *err)
 {
 	struct bkwalker w;
 	int fd, rc;
 
 	memset(&w, 0, sizeof(w));
+	w.v = v;
 	w.opt = opt;
 	w.out = out;
 	w.ninc = opt->include ? matcher_count(opt->include) : 0;
 	w.nexc = opt->exclude ? matcher_count(opt->exclude) : 0;
 	pathbuf_init(&w.path);
-	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = v->ops->root(v->ctx);
 	if (fd < 0)
 		return 0;	/* rule 8.1: an unreadable root reads as empty */
 	rc = bk_dir(&w, fd, NULL, NULL, err);
-	close(fd);
+	v->ops->close(v->ctx, fd);
 	if (rc == 0)
 		bk_share_links(&w);
 	pathbuf_free(&w.path);

@@ -213,7 +213,8 @@ make_plan(const struct context_options *opt, const struct dfloc *loc,
 
 int
 buildkit_build(const struct context_options *opt, struct context *c,
-    int rootfd, struct digest_pool *pool, struct ctx_error *err)
+    const struct fsview *view, struct digest_pool *pool,
+    struct ctx_error *err)
 {
 	struct dfloc loc;
 	struct buildplan plan;
@@ -242,7 +243,7 @@ buildkit_build(const struct context_options *opt, struct context *c,
 		goto out;
 	}
 	if (!plan.whole_context) {
-		if (followlinks(rootfd, (const char *const *)plan.follow_paths,
+		if (followlinks(view, (const char *const *)plan.follow_paths,
 		    plan.nfollow, &in, err) < 0)
 			goto out;
 		if (in.n > 0 && (wo.include = ignore_list_compile(&in,
@@ -251,7 +252,7 @@ buildkit_build(const struct context_options *opt, struct context *c,
 	}
 	wo.root = c->root;
 	wo.pool = pool;
-	rc = bkwalk(rootfd, &wo, &c->entries, err);
+	rc = bkwalk(view, &wo, &c->entries, err);
 out:
 	matcher_free(wo.include);
 	matcher_free(wo.exclude);

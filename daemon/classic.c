@@ -19,14 +19,15 @@
 
 #include "classic.h"
 #include "dirlist.h"
+#include "fsview.h"
 #include "pathbuf.h"
 
 struct walker {
+	const struct fsview *v;
 	const struct classic_walk_options *opt;
 	struct entry_list *out;
 	struct pathbuf path;
 	size_t npat;
-	uid_t euid;
 };
 
 static void
@@ -42,16 +43,12 @@ walker_warn(struct walker *w, const char *what, const char *reason)
 }
 
 /* The pre-check opens every file it does not skip to see that it is
- * readable; an owner with a read bit (or root) needs no syscall for that. */
+ * readable. */
 static int
 precheck_readable(struct walker *w, int dirfd, const char *name,
     const struct stat *st)
 {
-	if (w->euid == 0)
-		return 1;
-	if (st->st_uid == w->euid && (st->st_mode & S_IRUSR))
-		return 1;
-	return faccessat(dirfd, name, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0 ||
+	return w->v->ops->readable(w->v->ctx, dirfd, name, st) == 0 ||
 	    errno != EACCES;
 }
 
@@ -70,11 +67,11 @@ entry_type_of(mode_t mode)
 }
 
 static int
-read_link(int dirfd, const char *name, char **out, struct ctx_error *err,
-    const char *path)
+read_link(const struct fsview *v, int dirfd, const char *name, char **out,
+    struct ctx_error *err, const char *path)
 {
 	char buf[PATH_MAX + 1];
-	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf));
+	ssize_t n = v->ops->readlink(v->ctx, dirfd, name, buf, sizeof(buf));
 
 	if (n < 0)
 		return ctx_error_sys(err, errno, "readlink '%s'", path);
@@ -109,9 +106,11 @@ walker_add(struct walker *w, int dirfd, const char *name, const struct stat *st,
 		e->size = (uint64_t)st->st_size;
 	if (type == ENTRY_CHR || type == ENTRY_BLK)
 		e->rdev = st->st_rdev;
+	if (w->v->ops->node != NULL)
+		e->node = w->v->ops->node(w->v->ctx, dirfd, name);
 	digest_pool_submit(w->opt->pool, w->out->n - 1, e);
 	if (type == ENTRY_LINK)
-		return read_link(dirfd, name, &e->link, err, w->path.s);
+		return read_link(w->v, dirfd, name, &e->link, err, w->path.s);
 	return 0;
 }
 
@@ -184,7 +183,7 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
 	struct stat st;
 	int fd, rc;
 
-	if (fstatat(dirfd, dn->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (w->v->ops->lstat(w->v->ctx, dirfd, dn->name, &st) < 0) {
 		if (pre)
 			return ctx_error_set(err, CTX_ERR_CONTEXT,
 			    "error checking context: can't stat '%s/%s'",
@@ -198,7 +197,16 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
 		return -1;
 	if (!plan.pre_list && !plan.tar_enter)
 		return 0;
-	fd = openat(dirfd, dn->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (!plan.pre_enter && !plan.tar_enter) {
+		/* Listed by the pre-check only to be skipped: readable is
+		 * all that matters. */
+		if (w->v->ops->probe(w->v->ctx, dirfd, dn->name) < 0)
+			return ctx_error_set(err, CTX_ERR_CONTEXT,
+			    "error checking context: can't stat '%s/%s'",
+			    w->opt->root, w->path.s);
+		return 0;
+	}
+	fd = w->v->ops->openat(w->v->ctx, dirfd, dn->name);
 	if (fd < 0) {
 		if (plan.pre_list)
 			return ctx_error_set(err, CTX_ERR_CONTEXT,
@@ -207,25 +215,9 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
 		walker_warn(w, "Tar: Can't stat file", strerror(errno));
 		return 0;
 	}
-	if (!plan.pre_enter && !plan.tar_enter) {
-		/*
-		 * Listed by the pre-check only to be skipped: docker reads
-		 * all its names, but only an unreadable directory fails, so
-		 * one small read tells the same without listing a whole
-		 * node_modules.
-		 */
-		char probe[1024] __attribute__((aligned(8)));
-		rc = getdents64(fd, probe, sizeof(probe)) < 0 && errno != EINVAL ? -1 : 0;
-		close(fd);
-		if (rc < 0)
-			return ctx_error_set(err, CTX_ERR_CONTEXT,
-			    "error checking context: can't stat '%s/%s'",
-			    w->opt->root, w->path.s);
-		return 0;
-	}
 	rc = walker_dir(w, fd, plan.pre_list, plan.pre_enter, plan.tar_enter,
 	    info, err);
-	close(fd);
+	w->v->ops->close(w->v->ctx, fd);
 	return rc;
 }
 
@@ -245,13 +237,13 @@ walker_dir(struct walker *w, int fd, int pre_list, int pre_enter, int tar,
 	int rc = 0;
 
 	dirlist_init(&dl);
-	if (dirlist_read(&dl, fd, w->path.s, err) < 0) {
+	if (w->v->ops->list(w->v->ctx, fd, &dl) < 0) {
 		if (pre_list) {
 			rc = ctx_error_set(err, CTX_ERR_CONTEXT,
 			    "error checking context: can't stat '%s/%s'",
 			    w->opt->root, w->path.s);
 		} else {
-			walker_warn(w, "Tar: Can't stat file", strerror(err->sys_errno));
+			walker_warn(w, "Tar: Can't stat file", strerror(errno));
 		}
 		dirlist_free(&dl);
 		return rc;
@@ -272,24 +264,24 @@ walker_dir(struct walker *w, int fd, int pre_list, int pre_enter, int tar,
 }
 
 int
-classic_walk(int rootfd, const struct classic_walk_options *opt,
+classic_walk(const struct fsview *v, const struct classic_walk_options *opt,
     struct entry_list *out, struct ctx_error *err)
 {
 	struct walker w;
 	int fd, rc;
 
 	memset(&w, 0, sizeof(w));
+	w.v = v;
 	w.opt = opt;
 	w.out = out;
 	w.npat = matcher_count(opt->tar);
-	w.euid = geteuid();
 	pathbuf_init(&w.path);
-	/* Our own fd: the walk consumes the directory offset. */
-	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Our own handle: the walk consumes the directory offset. */
+	fd = v->ops->root(v->ctx);
 	if (fd < 0)
 		return ctx_error_sys(err, errno, "open '%s'", opt->root);
 	rc = walker_dir(&w, fd, 1, 1, 1, NULL, err);
-	close(fd);
+	v->ops->close(v->ctx, fd);
 	pathbuf_free(&w.path);
 	return rc;
 }

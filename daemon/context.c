@@ -19,6 +19,7 @@
 #include "classic.h"
 #include "context.h"
 #include "digest.h"
+#include "fsview.h"
 #include "ignorefile.h"
 #include "match.h"
 #include "readfile.h"
@@ -260,7 +261,7 @@ fail:
 
 static int
 classic_build(const struct context_options *opt, struct context *c, int rootfd,
-    struct digest_pool *pool, struct ctx_error *err)
+    const struct fsview *view, struct digest_pool *pool, struct ctx_error *err)
 {
 	struct ignore_list ign;
 	struct matcher *pre = NULL, *tar = NULL;
@@ -294,7 +295,7 @@ classic_build(const struct context_options *opt, struct context *c, int rootfd,
 	wo.warn = opt->warn;
 	wo.warn_arg = opt->warn_arg;
 	wo.pool = pool;
-	if (classic_walk(rootfd, &wo, &c->entries, err) < 0)
+	if (classic_walk(view, &wo, &c->entries, err) < 0)
 		goto out;
 	if (outside && inject_dockerfile(&c->entries, rootfd, opt->dockerfile, err) < 0)
 		goto out;
@@ -314,6 +315,8 @@ context_build(const struct context_options *opt, struct context *c,
 {
 	struct digest_options dopt;
 	struct digest_pool *pool = NULL;
+	struct fsview fsv;
+	const struct fsview *view;
 	int rootfd = -1, rc = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -337,15 +340,19 @@ context_build(const struct context_options *opt, struct context *c,
 	memset(&dopt, 0, sizeof(dopt));
 	dopt.threads = opt->threads;
 	dopt.unreadable_empty = opt->builder == BUILDER_BUILDKIT;
-	if ((pool = digest_pool_start(rootfd, &dopt, err)) == NULL)
+	if (!opt->no_digest &&
+	    (pool = digest_pool_start(rootfd, &dopt, err)) == NULL)
 		goto out;
+	fsview_fs_init(&fsv, &rootfd);
+	view = opt->view != NULL ? opt->view : &fsv;
 	if (opt->builder == BUILDER_CLASSIC)
-		rc = classic_build(opt, c, rootfd, pool, err);
+		rc = classic_build(opt, c, rootfd, view, pool, err);
 	else
-		rc = buildkit_build(opt, c, rootfd, pool, err);
+		rc = buildkit_build(opt, c, view, pool, err);
 	if (rc < 0)
 		goto out;
-	rc = digest_pool_finish(pool, &c->entries, err);
+	if (!opt->no_digest)
+		rc = digest_pool_finish(pool, &c->entries, err);
 	if (rc == 0)
 		entry_list_sort(&c->entries);
 out:

@@ -45,6 +45,7 @@ entry_list_add(struct entry_list *l, const char *path, size_t len,
 	}
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
+	e->node = -1;
 	e->path = malloc(len + 1);
 	if (e->path == NULL) {
 		ctx_error_nomem(err);

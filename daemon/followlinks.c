@@ -17,13 +17,14 @@
 #include <linux/openat2.h>
 
 #include "dirlist.h"
+#include "fsview.h"
 #include "followlinks.h"
 #include "gopath.h"
 
 #define FOLLOW_MAX_STEPS 100000	/* bounds wildcard and link fan-out */
 
 struct resolver {
-	int rootfd;
+	const struct fsview *v;
 	char **set;		/* resolved paths, unsorted */
 	size_t n, cap;
 	size_t steps;
@@ -116,24 +117,6 @@ join(const char *a, const char *b, char out[PATH_MAX * 2])
 		gopath_clean(tmp, strlen(tmp), out);
 }
 
-/* Opens directory rel below the root without following any symlink. */
-static int
-open_below(int rootfd, const char *rel)
-{
-	struct open_how how;
-	int fd;
-
-	if (strcmp(rel, ".") == 0)
-		return openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd;
-}
-
 static bool
 not_found(int e)
 {
@@ -179,7 +162,7 @@ read_wildcard(struct resolver *r, const char *dir, const char *base,
 	struct dirlist dl;
 	char child[PATH_MAX * 2];
 	size_t i, blen = strlen(base);
-	int fd = open_below(r->rootfd, dir), rc = 0;
+	int fd = r->v->ops->openpath(r->v->ctx, dir), rc = 0;
 
 	if (fd < 0) {
 		if (not_found(errno))
@@ -187,8 +170,8 @@ read_wildcard(struct resolver *r, const char *dir, const char *base,
 		return ctx_error_sys(err, errno, "readdir %s", dir);
 	}
 	dirlist_init(&dl);
-	if (dirlist_read(&dl, fd, dir, err) < 0)
-		rc = -1;
+	if (r->v->ops->list(r->v->ctx, fd, &dl) < 0)
+		rc = ctx_error_sys(err, errno, "readdir %s", dir);
 	for (i = 0; rc == 0 && i < dl.n; i++) {
 		/* fsutil drops Match's error: a bad pattern matches nothing */
 		if (gopath_match(base, blen, dl.v[i].name, dl.v[i].len,
@@ -198,7 +181,7 @@ read_wildcard(struct resolver *r, const char *dir, const char *base,
 		rc = read_symlink(r, child, false, out, err);
 	}
 	dirlist_free(&dl);
-	close(fd);
+	r->v->ops->close(r->v->ctx, fd);
 	return rc;
 }
 
@@ -221,24 +204,24 @@ read_symlink(struct resolver *r, const char *p, bool wildcard,
 	split_dir_base(p, dir, &base);
 	if (wildcard && has_wildcards(base))
 		return read_wildcard(r, dir, base, out, err);
-	if ((fd = open_below(r->rootfd, dir)) < 0) {
+	if ((fd = r->v->ops->openpath(r->v->ctx, dir)) < 0) {
 		if (not_found(errno))
 			return 0;
 		return ctx_error_sys(err, errno, "lstat %s", p);
 	}
-	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (r->v->ops->lstat(r->v->ctx, fd, base, &st) < 0) {
 		int e = errno;
-		close(fd);
+		r->v->ops->close(r->v->ctx, fd);
 		if (not_found(e))
 			return 0;
 		return ctx_error_sys(err, e, "lstat %s", p);
 	}
 	if (!S_ISLNK(st.st_mode)) {
-		close(fd);
+		r->v->ops->close(r->v->ctx, fd);
 		return 0;
 	}
-	n = readlinkat(fd, base, link, sizeof(link) - 1);
-	close(fd);
+	n = r->v->ops->readlink(r->v->ctx, fd, base, link, sizeof(link) - 1);
+	r->v->ops->close(r->v->ctx, fd);
 	if (n < 0)
 		return ctx_error_sys(err, errno, "readlink %s", p);
 	link[n] = '\0';
@@ -305,7 +288,7 @@ cmp_str(const void *a, const void *b)
 }
 
 int
-followlinks(int rootfd, const char *const *paths, size_t n,
+followlinks(const struct fsview *v, const char *const *paths, size_t n,
     struct ignore_list *out, struct ctx_error *err)
 {
 	struct resolver r;
@@ -314,7 +297,7 @@ followlinks(int rootfd, const char *const *paths, size_t n,
 	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	r.rootfd = rootfd;
+	r.v = v;
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = resolve_path(&r, paths[i], err);
 	if (rc == 0)

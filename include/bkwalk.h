@@ -21,7 +21,8 @@ struct bkwalk_options {
 /* Appends the entries sent (unsorted, undigested; files whose content the
  * open check refuses carry ENTRY_EMPTY).  -1 with err when the transfer
  * would fail. */
-int bkwalk(int rootfd, const struct bkwalk_options *opt,
+struct fsview;
+int bkwalk(const struct fsview *v, const struct bkwalk_options *opt,
     struct entry_list *out, struct ctx_error *err);
 
 #endif

@@ -10,9 +10,13 @@
 #include "digest.h"
 #include "error.h"
 
-/* Fills c->entries (unsorted, undigested) for the context open at rootfd,
- * submitting each entry to pool (may be NULL) as the walk adds it. */
+struct fsview;
+
+/* Fills c->entries (unsorted, undigested) for the context at c->root, whose
+ * tree view walks, submitting each entry to pool (may be NULL) as the walk
+ * adds it. */
 int buildkit_build(const struct context_options *opt, struct context *c,
-    int rootfd, struct digest_pool *pool, struct ctx_error *err);
+    const struct fsview *view, struct digest_pool *pool,
+    struct ctx_error *err);
 
 #endif

@@ -23,9 +23,11 @@ struct classic_walk_options {
 	struct digest_pool *pool;	/* gets each entry as it is added; may be NULL */
 };
 
-/* Walks the tree open at rootfd and appends what docker would send to out
- * (unsorted, undigested).  Returns -1 with err when docker would refuse. */
-int classic_walk(int rootfd, const struct classic_walk_options *opt,
+struct fsview;
+
+/* Walks the tree of v and appends what docker would send to out (unsorted,
+ * undigested).  Returns -1 with err when docker would refuse. */
+int classic_walk(const struct fsview *v, const struct classic_walk_options *opt,
     struct entry_list *out, struct ctx_error *err);
 
 #endif

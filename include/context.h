@@ -15,6 +15,8 @@
 #include "entry.h"
 #include "error.h"
 
+struct fsview;
+
 enum builder {
 	BUILDER_BUILDKIT = 0,	/* the default since Docker 23 */
 	BUILDER_CLASSIC,	/* DOCKER_BUILDKIT=0 */
@@ -32,6 +34,11 @@ struct context_options {
 	int threads;			/* hashing threads, 0 = all cores */
 	context_warn_fn warn;		/* what docker logs but ignores; may be NULL */
 	void *warn_arg;
+	/* The tree to walk (the daemon's copy), or NULL for the live file
+	 * system below dir.  Files are still hashed from the file system. */
+	const struct fsview *view;
+	/* Leave the entries undigested (the daemon digests from its cache). */
+	bool no_digest;
 };
 
 struct context {

@@ -52,6 +52,7 @@ struct entry {
 	unsigned char *content;	/* ENTRY_INLINE only; content_len bytes */
 	size_t content_len;
 	unsigned char digest[32];	/* SHA-256 of the content (ENTRY_FILE) */
+	int64_t node;		/* the tree view's id of the entry (fsview node), or -1 */
 };
 
 struct entry_list {

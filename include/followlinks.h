@@ -16,7 +16,8 @@
  * de-duplicated result to out.  An empty result means "no include
  * patterns" (the whole context), e.g. when a link points at the root.
  */
-int followlinks(int rootfd, const char *const *paths, size_t n,
+struct fsview;
+int followlinks(const struct fsview *v, const char *const *paths, size_t n,
     struct ignore_list *out, struct ctx_error *err);
 
 #endif
