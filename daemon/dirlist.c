@@ -98,3 +98,36 @@ dirlist_read(struct dirlist *d, int fd, const char *path, struct ctx_error *err)
 		qsort(d->v, d->n, sizeof(d->v[0]), dirlist_cmp);
 	return 0;
 }
+
+void
+dirlist_clear(struct dirlist *d)
+{
+	d->n = 0;
+	d->used = 0;
+}
+
+int
+dirlist_append(struct dirlist *d, const char *name, size_t len,
+    unsigned char d_type, struct ctx_error *err)
+{
+	if (dirlist_grow(d, len, err) < 0)
+		return -1;
+	memcpy(d->arena + d->used, name, len);
+	d->arena[d->used + len] = '\0';
+	/* Offsets, not pointers, until dirlist_seal: the arena may move. */
+	d->v[d->n].name = (const char *)(uintptr_t)d->used;
+	d->v[d->n].len = len;
+	d->v[d->n].d_type = d_type;
+	d->used += len + 1;
+	d->n++;
+	return 0;
+}
+
+void
+dirlist_seal(struct dirlist *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		d->v[i].name = d->arena + (uintptr_t)d->v[i].name;
+}

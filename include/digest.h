@@ -69,9 +69,9 @@ int digest_entries(struct entry_list *l, int rootfd,
  */
 struct digest_pool;
 
-/* Starts opt->threads - 1 hashing threads (the owner is the last one, in
- * digest_pool_finish()).  opt may be NULL.  Returns NULL (err filled) when
- * out of memory. */
+/* Starts opt->threads hashing threads (0: online CPUs).  opt may be NULL;
+ * opt->progress is not used.  Returns NULL (err filled) when out of
+ * memory. */
 struct digest_pool *digest_pool_start(int rootfd,
     const struct digest_options *opt, struct ctx_error *err);
 
@@ -86,7 +86,7 @@ void digest_pool_submit(struct digest_pool *p, size_t idx,
     const struct entry *e);
 
 /*
- * Waits for the queued files, helping to read them, puts each digest into
+ * Waits for the queued files to be read, puts each digest into
  * its entry of l if that entry still has the submitted path and is still a
  * file to read, then runs digest_entries() on l.  Returns what it returns.
  * Once per pool; l must be the list the indices of the submissions refer

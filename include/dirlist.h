@@ -33,4 +33,13 @@ void dirlist_free(struct dirlist *d);
  * is consumed).  Returns 0, or -1 with errno-based err (path for messages). */
 int dirlist_read(struct dirlist *d, int fd, const char *path, struct ctx_error *err);
 
+/* Empties d and fills it from names already sorted by bytes (the daemon's
+ * in-memory tree): dirlist_clear(), then dirlist_append() per name. */
+void dirlist_clear(struct dirlist *d);
+int dirlist_append(struct dirlist *d, const char *name, size_t len,
+    unsigned char d_type, struct ctx_error *err);
+/* Makes the names of appended entries valid pointers (call once after the
+ * last dirlist_append). */
+void dirlist_seal(struct dirlist *d);
+
 #endif
