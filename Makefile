@@ -10,7 +10,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 B         ?= build
 
-PKGS      := libpcre2-8 libcrypto
+PKGS      := libpcre2-8 libcrypto jansson libsystemd
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
 HARDEN    := -fstack-protector-strong -fPIE
@@ -22,17 +22,23 @@ ALLCFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(OPT) \
 LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 ALLLDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
-ENGINE_SRC := $(sort $(wildcard daemon/*.c))
+# The daemon's own files (loop, socket, clients, commands, log) link into
+# build/ctxd only; everything else in daemon/ is the engine library that
+# ctxctl --no-daemon and the unit tests link too.
+DAEMON_SRC := daemon/ctxd.c daemon/server.c daemon/conn.c \
+              daemon/cmd.c daemon/registry.c
+ENGINE_SRC := $(filter-out $(DAEMON_SRC),$(sort $(wildcard daemon/*.c)))
 CLI_SRC    := $(sort $(wildcard cli/*.c))
 TEST_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 TESTS      := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 LIB        := $(B)/libctxd.a
 
 .PHONY: all check check-unit check-integ check-oracle check-san bench \
         install uninstall clean format fuzz valgrind
-all: $(B)/ctxctl
+all: $(B)/ctxctl $(B)/ctxd
 
 $(B)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
@@ -44,6 +50,9 @@ $(LIB): $(ENGINE_OBJ)
 $(B)/ctxctl: $(CLI_OBJ) $(LIB)
 	$(CC) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/ctxd: $(DAEMON_OBJ) $(LIB)
+	$(CC) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/tests/%: tests/unit/%.c $(LIB) $(wildcard include/*.h) tests/unit/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALLCFLAGS) -Wno-missing-prototypes $(ALLLDFLAGS) \
@@ -53,8 +62,14 @@ $(B)/tests/%: tests/unit/%.c $(LIB) $(wildcard include/*.h) tests/unit/testutil.
 check-unit: $(TESTS)
 	@for t in $(TESTS); do echo "== $$t"; $$t || exit 1; done
 
-check-integ: $(B)/ctxctl
-	@for t in tests/integ/*.sh; do echo "== $$t"; env -u DOCKER_BUILDKIT CTXCTL=$(CURDIR)/$(B)/ctxctl bash $$t || exit 1; done
+# Each suite gets a private daemon socket (the commands without --no-daemon
+# start ctxd there), stopped afterwards.
+check-integ: $(B)/ctxctl $(B)/ctxd
+	@for t in tests/integ/*.sh; do echo "== $$t"; rt=$$(mktemp -d); \
+	    env -u DOCKER_BUILDKIT CTXD_SOCKET=$$rt/ctxd.sock CTXCTL=$(CURDIR)/$(B)/ctxctl \
+	        CTXD=$(CURDIR)/$(B)/ctxd bash $$t; rc=$$?; \
+	    $(B)/ctxctl --socket $$rt/ctxd.sock shutdown 2>/dev/null; rm -rf $$rt; \
+	    [ $$rc = 0 ] || exit 1; done
 
 check-oracle: $(B)/ctxctl
 	CTXCTL=$(CURDIR)/$(B)/ctxctl bash tests/oracle.sh
@@ -66,10 +81,17 @@ check-san:
 
 check: check-unit check-integ check-oracle check-san
 
-bench: $(B)/ctxctl
-	bash bench/run
+# bench/daemon's timing helper: plain C, no library (see bench/ctxbench.c).
+$(B)/ctxbench: bench/ctxbench.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(OPT) $(CFLAGS) \
+	    $(ALLLDFLAGS) -o $@ $< -pthread
 
-install: $(B)/ctxctl
+bench: $(B)/ctxctl $(B)/ctxd $(B)/ctxbench
+	bash bench/run
+	bash bench/daemon
+
+install: $(B)/ctxctl $(B)/ctxd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/ctxctl $(DESTDIR)$(BINDIR)/ctxctl
 	install -m 0644 man/ctxctl.1 $(DESTDIR)$(MANDIR)/man1/ctxctl.1

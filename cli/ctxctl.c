@@ -1,19 +1,26 @@
 /*
- * ctxctl: the command-line client.  Until the daemon exists every command
- * computes the context in-process (the --no-daemon path), through the same
- * engine library the daemon will use.
+ * ctxctl: the command-line client.  ls, manifest and hash are answered by
+ * ctxd (started on demand) or, with --no-daemon, computed in this process
+ * through the same engine library the daemon links, so the two print the
+ * same bytes; status, watch and shutdown need the daemon.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "context.h"
 #include "manifest.h"
+#include "proto.h"
+#include "sockpath.h"
 
-#define EXIT_REFUSED 1	/* the context cannot be computed (docker would refuse) */
+#define EXIT_REFUSED 1	/* the context cannot be computed, or a daemon error */
 #define EXIT_USAGE 2
 
 struct cli {
@@ -21,6 +28,8 @@ struct cli {
 	const char **build_args;
 	size_t nbuild_args;
 	int no_daemon;
+	int json;
+	const char *socket;
 };
 
 static const char usage_text[] =
@@ -35,6 +44,12 @@ static const char usage_text[] =
 "             sorted as LC_ALL=C sort sorts)\n"
 "  manifest   print the ctx-v1 manifest: '<type> <perm> <size> <digest> <path>'\n"
 "  hash       print the context hash, sha256:<hex> of the manifest\n"
+"  status     the daemon's view of DIR: state, entries, bytes, hash, findings\n"
+"  watch      print the daemon's events for DIR until interrupted\n"
+"  shutdown   stop the daemon\n"
+"\n"
+"ls, manifest and hash ask the daemon ctxd, starting it when none runs, and\n"
+"register DIR with it; --no-daemon computes them in this process instead.\n"
 "\n"
 "Options:\n"
 "  -f, --file DOCKERFILE    the Dockerfile, relative to the current directory\n"
@@ -44,14 +59,19 @@ static const char usage_text[] =
 "                           selects classic, as it does for docker build\n"
 "      --target STAGE       BuildKit: the stage to build (default: the last)\n"
 "      --build-arg K=V      BuildKit: a build argument (repeatable)\n"
-"      --no-daemon          compute in this process, never start the daemon\n"
-"                           (every command works this way for now)\n"
+"      --no-daemon          compute in this process, never talk to or start\n"
+"                           the daemon (ls, manifest and hash only)\n"
+"      --json               status and watch: JSON, one object a line\n"
+"      --socket PATH        the daemon's socket (default: $CTXD_SOCKET, else\n"
+"                           $XDG_RUNTIME_DIR/ctxd/ctxd.sock, else\n"
+"                           /tmp/ctxd-$UID/ctxd.sock)\n"
 "  -h, --help               this help; `ctxctl COMMAND --help` for one command\n"
 "  -V, --version            the version\n"
 "\n"
 "Exit status: 0 success; 1 the context cannot be computed (docker would\n"
-"refuse it, a bad pattern, a missing or invalid Dockerfile, an I/O error),\n"
-"with one line on stderr saying why; 2 usage error.\n";
+"refuse it, a bad pattern, a missing or invalid Dockerfile, an I/O error)\n"
+"or the daemon cannot be reached or started, with one line on stderr\n"
+"saying why; 2 usage error.\n";
 
 static const char *const command_help[][2] = {
 	{"ls", "usage: ctxctl ls [-f DOCKERFILE] [--builder classic|buildkit] "
@@ -67,6 +87,18 @@ static const char *const command_help[][2] = {
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [--no-daemon] "
 	    "[DIR]\nPrints sha256:<hex>, the SHA-256 of the manifest "
 	    "(`ctxctl manifest | sha256sum`).\n"},
+	{"status", "usage: ctxctl status [--json] [-f DOCKERFILE] [--builder "
+	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
+	    "Prints the daemon's view of DIR (registering it first): state, "
+	    "entries, bytes,\nhash, findings, watches, last change; --json: one "
+	    "JSON object.\n"},
+	{"watch", "usage: ctxctl watch [--json] [-f DOCKERFILE] [--builder "
+	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
+	    "Registers DIR with the daemon and prints its events (context, "
+	    "hazard, resync,\nerror) until interrupted; --json: one JSON object "
+	    "a line.\n"},
+	{"shutdown", "usage: ctxctl shutdown\nStops the daemon (an error when "
+	    "none runs).\n"},
 };
 
 static void
@@ -140,6 +172,381 @@ command_usage(const char *cmd)
 	return NULL;
 }
 
+/* The commands --no-daemon computes in this process. */
+static int
+local_command(const char *cmd)
+{
+	return strcmp(cmd, "ls") == 0 || strcmp(cmd, "manifest") == 0 ||
+	    strcmp(cmd, "hash") == 0;
+}
+
+/* The daemon path. */
+
+static int
+daemon_fail(const char *msg)
+{
+	fprintf(stderr, "ctxctl: %s\n", msg);
+	return EXIT_REFUSED;
+}
+
+static int
+daemon_fail_resp(const json_t *resp)
+{
+	fprintf(stderr, "ctxctl: %s\n", client_error_message(resp));
+	return EXIT_REFUSED;
+}
+
+static int
+set_bytes(json_t *o, const char *key, const char *s)
+{
+	return json_object_set_new(o, key, proto_str_json(s));
+}
+
+/*
+ * The project selector the daemon keys projects by: root as the engine
+ * resolves it (absolute, symlinks resolved), -f made absolute against our
+ * cwd as docker takes it, the builder, target and build arguments.
+ */
+static json_t *
+daemon_selector(const char *cmd, const struct cli *cli)
+{
+	char *root, *df = NULL, cwd[PATH_MAX];
+	json_t *sel, *args;
+	size_t i;
+
+	if ((root = realpath(cli->ctx.dir, NULL)) == NULL) {
+		fprintf(stderr, "ctxctl: unable to prepare context: path \"%s\" "
+		    "not found: %s\n", cli->ctx.dir, strerror(errno));
+		return NULL;
+	}
+	if (cli->ctx.dockerfile != NULL && cli->ctx.dockerfile[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    asprintf(&df, "%s/%s", cwd, cli->ctx.dockerfile) < 0) {
+			perror("ctxctl: getcwd");
+			free(root);
+			return NULL;
+		}
+	} else if (cli->ctx.dockerfile != NULL)
+		df = strdup(cli->ctx.dockerfile);
+	sel = json_pack("{s:s,s:s}", "cmd", cmd, "builder",
+	    cli->ctx.builder == BUILDER_CLASSIC ? "classic" : "buildkit");
+	args = json_array();
+	if (sel == NULL || args == NULL || set_bytes(sel, "root", root) < 0 ||
+	    (df != NULL && set_bytes(sel, "dockerfile", df) < 0) ||
+	    (cli->ctx.target != NULL &&
+	    set_bytes(sel, "target", cli->ctx.target) < 0))
+		goto nomem;
+	for (i = 0; i < cli->nbuild_args; i++)
+		if (json_array_append_new(args,
+		    proto_str_json(cli->build_args[i])) < 0)
+			goto nomem;
+	if (json_object_set(sel, "build_args", args) < 0)
+		goto nomem;
+	json_decref(args);
+	free(root);
+	free(df);
+	return sel;
+nomem:
+	fprintf(stderr, "ctxctl: out of memory\n");
+	json_decref(args);
+	json_decref(sel);
+	free(root);
+	free(df);
+	return NULL;
+}
+
+/* docker's warnings about the context, as --no-daemon prints them. */
+static void
+print_warnings(const json_t *resp)
+{
+	const json_t *w;
+	struct ctx_error err;
+	size_t i;
+	char *s;
+
+	json_array_foreach(json_object_get(resp, "warnings"), i, w) {
+		if (proto_json_str(w, &s, &err) == 0) {
+			warn_stderr(NULL, s);
+			free(s);
+		}
+	}
+}
+
+static bool
+resp_ok(const json_t *resp)
+{
+	return json_is_true(json_object_get(resp, "ok"));
+}
+
+/*
+ * Asks cmd about the project of sel; while the daemon is still scanning
+ * (not-ready), subscribes to the root and asks again after each of its
+ * events.  *resp is the final response, ok or not.
+ */
+static int
+daemon_ask(struct client *c, const json_t *sel, const char *cmd,
+    json_t **resp)
+{
+	struct ctx_error err;
+	json_t *req, *ev;
+	bool subscribed = false;
+
+	for (;;) {
+		if ((req = json_deep_copy(sel)) == NULL ||
+		    json_object_set_new(req, "cmd", json_string(cmd)) < 0) {
+			json_decref(req);
+			return daemon_fail("out of memory");
+		}
+		if (client_call(c, req, resp, &err) < 0) {
+			json_decref(req);
+			return daemon_fail(err.msg);
+		}
+		json_decref(req);
+		if (resp_ok(*resp) ||
+		    strcmp(client_error_code(*resp), PROTO_E_NOT_READY) != 0)
+			return 0;
+		json_decref(*resp);
+		*resp = NULL;
+		if (!subscribed) {
+			req = json_pack("{s:s,s:O}", "cmd", "subscribe", "root",
+			    json_object_get(sel, "root"));
+			if (req == NULL || client_call(c, req, resp, &err) < 0) {
+				json_decref(req);
+				return daemon_fail(req ? err.msg : "out of memory");
+			}
+			json_decref(req);
+			json_decref(*resp);
+			*resp = NULL;
+			subscribed = true;
+			continue;
+		}
+		if (client_event(c, &ev, &err) < 0)
+			return daemon_fail(err.msg);
+		json_decref(ev);
+	}
+}
+
+static void
+print_json_line(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+}
+
+/* A scalar as text: strings as they are, the rest as JSON. */
+static void
+print_field(const char *label, const json_t *v)
+{
+	char *s;
+
+	if (v == NULL)
+		return;
+	if (json_is_string(v)) {
+		printf("%-12s %s\n", label, json_string_value(v));
+		return;
+	}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	printf("%-12s %s\n", label, s ? s : "?");
+	free(s);
+}
+
+static void
+print_status(const json_t *st, int json)
+{
+	const json_t *f;
+
+	if (json) {
+		print_json_line(st);
+		return;
+	}
+	print_field("root:", json_object_get(st, "root"));
+	print_field("builder:", json_object_get(st, "builder"));
+	print_field("state:", json_object_get(st, "state"));
+	if (json_object_get(st, "error") != NULL)
+		print_field("error:", json_object_get(st, "error"));
+	print_field("entries:", json_object_get(st, "entries"));
+	print_field("bytes:", json_object_get(st, "bytes"));
+	print_field("hash:", json_object_get(st, "hash"));
+	f = json_object_get(st, "findings");
+	if (json_is_array(f))
+		printf("%-12s %zu\n", "findings:", json_array_size(f));
+	print_field("watches:", json_object_get(st, "watches"));
+	print_field("last change:", json_object_get(st, "last_change"));
+}
+
+static void
+print_event(const json_t *ev, int json)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+	const char *root = json_string_value(json_object_get(ev, "root"));
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	json_t *rest;
+
+	if (json) {
+		print_json_line(ev);
+		fflush(stdout);
+		return;
+	}
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	printf("%s %s %s", when, name ? name : "?", root ? root : "-");
+	if (name != NULL && strcmp(name, "context") == 0)
+		printf(" %s (%" JSON_INTEGER_FORMAT " entries, %"
+		    JSON_INTEGER_FORMAT " bytes)",
+		    json_string_value(json_object_get(ev, "hash")),
+		    json_integer_value(json_object_get(ev, "entries")),
+		    json_integer_value(json_object_get(ev, "bytes")));
+	else if (name != NULL && strcmp(name, "error") == 0)
+		printf(": %s", client_error_message(ev));
+	else if ((rest = json_deep_copy(ev)) != NULL) {
+		json_object_del(rest, "event");
+		json_object_del(rest, "root");
+		printf(" ");
+		fflush(stdout);
+		json_dumpf(rest, stdout, JSON_COMPACT);
+		json_decref(rest);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Streams the events of the project until interrupted or disconnected. */
+static int
+daemon_watch(struct client *c, const json_t *sel, const json_t *status,
+    int json)
+{
+	struct ctx_error err;
+	json_t *req, *resp, *ev;
+
+	req = json_pack("{s:s,s:O}", "cmd", "subscribe", "root",
+	    json_object_get(sel, "root"));
+	if (req == NULL || client_call(c, req, &resp, &err) < 0) {
+		json_decref(req);
+		return daemon_fail(req ? err.msg : "out of memory");
+	}
+	json_decref(req);
+	if (!resp_ok(resp)) {
+		daemon_fail_resp(resp);
+		json_decref(resp);
+		return EXIT_REFUSED;
+	}
+	json_decref(resp);
+	if (!json) {
+		printf("watching %s: %s, %s\n",
+		    json_string_value(json_object_get(status, "root")),
+		    json_string_value(json_object_get(status, "state")),
+		    json_is_string(json_object_get(status, "hash")) ?
+		    json_string_value(json_object_get(status, "hash")) : "no hash");
+		fflush(stdout);
+	}
+	for (;;) {
+		if (client_event(c, &ev, &err) < 0)
+			return daemon_fail(err.msg);
+		print_event(ev, json);
+		json_decref(ev);
+	}
+}
+
+static int
+daemon_shutdown(const char *path)
+{
+	struct ctx_error err;
+	struct client *c;
+	json_t *req, *resp;
+	int rc = EXIT_REFUSED;
+
+	if ((c = client_open(path, false, &err)) == NULL) {
+		if (err.code == CTX_ERR_SYS && (err.sys_errno == ENOENT ||
+		    err.sys_errno == ECONNREFUSED))
+			fprintf(stderr, "ctxctl: no ctxd running on %s\n", path);
+		else
+			fprintf(stderr, "ctxctl: %s\n", err.msg);
+		return EXIT_REFUSED;
+	}
+	if ((req = json_pack("{s:s}", "cmd", "shutdown")) != NULL &&
+	    client_call(c, req, &resp, &err) == 0) {
+		rc = resp_ok(resp) ? 0 : daemon_fail_resp(resp);
+		json_decref(resp);
+	} else
+		daemon_fail(req ? err.msg : "out of memory");
+	json_decref(req);
+	client_free(c);
+	return rc;
+}
+
+/* Every command but --no-daemon ones: register DIR, then ask. */
+static int
+daemon_command(const char *cmd, struct cli *cli)
+{
+	char path[SOCKPATH_MAX], hash[MANIFEST_HASH_SIZE + 1];
+	struct manifest_buf out;
+	struct ctx_error err;
+	struct client *c;
+	json_t *sel, *resp = NULL, *status;
+	int rc = EXIT_REFUSED;
+
+	if (sockpath_resolve(cli->socket, path, &err) < 0)
+		return daemon_fail(err.msg);
+	if (strcmp(cmd, "shutdown") == 0)
+		return daemon_shutdown(path);
+	if ((sel = daemon_selector("watch", cli)) == NULL)
+		return EXIT_REFUSED;
+	if ((c = client_open(path, true, &err)) == NULL) {
+		json_decref(sel);
+		return daemon_fail(err.msg);
+	}
+	manifest_buf_init(&out);
+	if (client_call(c, sel, &resp, &err) < 0) {
+		daemon_fail(err.msg);
+		goto out;
+	}
+	if (!resp_ok(resp)) {
+		daemon_fail_resp(resp);
+		goto out;
+	}
+	json_object_del(sel, "id");
+	if (strcmp(cmd, "watch") == 0) {
+		status = json_incref(json_object_get(resp, "status"));
+		rc = daemon_watch(c, sel, status, cli->json);
+		json_decref(status);
+		goto out;
+	}
+	json_decref(resp);
+	resp = NULL;
+	if (daemon_ask(c, sel, cmd, &resp) != 0)
+		goto out;
+	if (!resp_ok(resp)) {
+		rc = daemon_fail_resp(resp);
+		goto out;
+	}
+	print_warnings(resp);
+	if (strcmp(cmd, "status") == 0) {
+		print_status(json_object_get(resp, "status"), cli->json);
+		rc = 0;
+	} else if (strcmp(cmd, "hash") == 0) {
+		snprintf(hash, sizeof(hash), "%s\n",
+		    json_string_value(json_object_get(resp, "hash")));
+		rc = write_all(hash, strlen(hash)) < 0 ? EXIT_REFUSED : 0;
+	} else if (proto_text_get(resp, &out, &err) < 0)
+		daemon_fail(err.msg);
+	else
+		rc = write_all(out.data, out.len) < 0 ? EXIT_REFUSED : 0;
+	if (rc == EXIT_REFUSED && errno != 0 && strcmp(cmd, "status") != 0 &&
+	    ferror(stdout))
+		perror("ctxctl: write");
+out:
+	manifest_buf_free(&out);
+	json_decref(resp);
+	json_decref(sel);
+	client_free(c);
+	return rc;
+}
+
 /* docker build's own switch: DOCKER_BUILDKIT=0 (or false) is the classic
  * builder.  --builder overrides it. */
 static enum builder
@@ -158,6 +565,8 @@ static const struct option longopts[] = {
 	{"target", required_argument, NULL, 't'},
 	{"build-arg", required_argument, NULL, 'a'},
 	{"no-daemon", no_argument, NULL, 'n'},
+	{"json", no_argument, NULL, 'j'},
+	{"socket", required_argument, NULL, 's'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -191,6 +600,12 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 		case 'n':
 			cli->no_daemon = 1;
 			break;
+		case 'j':
+			cli->json = 1;
+			break;
+		case 's':
+			cli->socket = optarg;
+			break;
 		case 'h':
 			help = 1;
 			break;
@@ -213,6 +628,12 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 		fputs(command_usage(*cmd), stdout);
 		return 0;
 	}
+	if (cli->no_daemon && !local_command(*cmd))
+		return usage_error("--no-daemon does not apply to", *cmd);
+	if (cli->json && strcmp(*cmd, "status") != 0 && strcmp(*cmd, "watch") != 0)
+		return usage_error("--json applies to status and watch, not", *cmd);
+	if (strcmp(*cmd, "shutdown") == 0 && optind < argc)
+		return usage_error("shutdown takes no argument:", argv[optind]);
 	if (argc - optind > 1)
 		return usage_error("too many arguments (one DIR):", argv[optind + 1]);
 	cli->ctx.dir = optind < argc ? argv[optind] : ".";
@@ -237,8 +658,10 @@ main(int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	rc = parse_args(argc, argv, &cli, &cmd);
-	if (rc < 0)
+	if (rc < 0 && cli.no_daemon)
 		rc = run_command(cmd, &cli);
+	else if (rc < 0)
+		rc = daemon_command(cmd, &cli);
 	free(cli.build_args);
 	return rc;
 }

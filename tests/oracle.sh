@@ -18,4 +18,4 @@ trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work"
 install -m 0755 "$ctxctl" "$work/ctxctl"
 "$shared/oracle/cases/make-cases" "$work/cases" --seed "$seed" --count "$count" >/dev/null
-"$shared/oracle/diffcheck" -j "$(nproc)" --ctxctl "$work/ctxctl --builder classic" "$work/cases"
+"$shared/oracle/diffcheck" -j "$(nproc)" --ctxctl "$work/ctxctl --no-daemon --builder classic" "$work/cases"

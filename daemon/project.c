@@ -1,0 +1,818 @@
+/*
+ * One watched project (see project.h): the tree (tree.c) follows the file
+ * system through inotify; after each batch of events the context is
+ * brought up to date the cheapest way the changes allow: a content-only
+ * change re-hashes just the changed files and the manifest, anything else
+ * re-runs the context walk over the in-memory tree (no file system reads
+ * except directories newly entered); digests come from the tree, else the
+ * persistent hash cache, else the file.  The data flow, in order:
+ * inotify -> watch -> tree -> (settle) -> match -> context -> digest ->
+ * manifest -> hazard -> notify.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "fsview.h"
+#include "hashcache.h"
+#include "hazard.h"
+#include "log.h"
+#include "project.h"
+#include "proto.h"
+#include "tree.h"
+#include "watch.h"
+
+/* Bursts (a git checkout) settle into one walk: wait this long after the
+ * last event, but never longer than SETTLE_MAX after the first. */
+#define SETTLE_USEC (5 * 1000)
+#define SETTLE_MAX_USEC (200 * 1000)
+#define POLL_USEC (2 * 1000 * 1000)
+/* Files stamped this close to now are not put in the persistent cache. */
+#define RACY_NS (20 * 1000 * 1000)
+
+struct project {
+	char *root, *dockerfile, *target;
+	enum builder builder;
+	char **build_args;
+	size_t nbuild_args;
+	char *config[4];	/* paths below root whose edits re-read everything */
+	size_t nconfig;
+
+	project_event_fn *on_event;
+	void *arg;
+	sd_event *loop;
+	sd_event_source *io, *settle, *idle, *poll, *first;
+	uint64_t first_pending;
+
+	int rootfd;
+	struct watch *watch;
+	struct tree tree;
+	int outside_wd;		/* the Dockerfile's directory when outside root */
+
+	enum project_state state;
+	struct context ctx;
+	char hash[MANIFEST_HASH_SIZE];
+	uint64_t bytes;
+	struct ctx_error error;
+	json_t *warnings;
+	json_t *findings;
+	struct timespec last_change;
+	bool full_pending, content_pending;
+	int32_t *entry_of_node;	/* node id -> index in ctx.entries, or -1 */
+	size_t nmap;
+};
+
+/* One digest cache for the whole daemon, saved when the last project goes. */
+static struct hashcache *cache;
+static int cache_refs;
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static const char *
+builder_name(enum builder b)
+{
+	return b == BUILDER_CLASSIC ? "classic" : "buildkit";
+}
+
+static void
+project_emit(struct project *p, json_t *ev)
+{
+	if (ev != NULL && p->on_event != NULL)
+		p->on_event(p->arg, p, ev);
+	json_decref(ev);
+}
+
+static json_t *
+event_base(struct project *p, const char *name)
+{
+	return json_pack("{s:s,s:o,s:s}", "event", name, "root",
+	    proto_str_json(p->root), "builder", builder_name(p->builder));
+}
+
+static void
+emit_context(struct project *p)
+{
+	json_t *ev = event_base(p, p->state == PROJECT_READY ? "context" : "error");
+
+	if (ev == NULL)
+		return;
+	if (p->state == PROJECT_READY) {
+		json_object_set_new(ev, "state", json_string("ready"));
+		json_object_set_new(ev, "hash", json_string(p->hash));
+		json_object_set_new(ev, "entries", json_integer((json_int_t)p->ctx.entries.n));
+		json_object_set_new(ev, "bytes", json_integer((json_int_t)p->bytes));
+	} else {
+		json_object_set_new(ev, "error", json_pack("{s:s,s:o}", "code",
+		    p->state == PROJECT_GONE ? PROTO_E_NO_SUCH_PROJECT :
+		    PROTO_E_CONTEXT_REFUSED, "message", proto_str_json(p->error.msg)));
+	}
+	project_emit(p, ev);
+}
+
+static void
+project_warn(void *arg, const char *msg)
+{
+	struct project *p = arg;
+
+	json_array_append_new(p->warnings, proto_str_json(msg));
+}
+
+/* ---- digests ---- */
+
+static void
+key_of(const struct tree_node *n, struct hashcache_key *k)
+{
+	k->dev = n->dev;
+	k->ino = n->ino;
+	k->size = n->size;
+	k->mtime_ns = n->mtime_ns;
+	k->ctime_ns = n->ctime_ns;
+}
+
+static struct tree_node *
+entry_node(struct project *p, struct entry *e)
+{
+	struct tree_node *n = tree_node(&p->tree, e->node);
+
+	if (n == NULL) {
+		e->node = tree_lookup(&p->tree, e->path);
+		n = tree_node(&p->tree, e->node);
+	}
+	return n;
+}
+
+/* Fills what the tree or the cache already knows; the rest is read. */
+static int
+fill_digests(struct project *p, struct entry_list *l, struct ctx_error *err)
+{
+	struct digest_options dopt;
+	struct hashcache_key key;
+	struct tree_node *n;
+	struct timespec now;
+	int64_t racy;
+	size_t i;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	racy = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - RACY_NS;
+
+	for (i = 0; i < l->n; i++) {
+		struct entry *e = &l->v[i];
+		if (e->type != ENTRY_FILE || (e->flags & (ENTRY_INLINE | ENTRY_EMPTY |
+		    ENTRY_DIGESTED)) || (n = entry_node(p, e)) == NULL)
+			continue;
+		if (!n->digest_ok && cache != NULL) {
+			key_of(n, &key);
+			n->digest_ok = hashcache_get(cache, &key, n->digest);
+		}
+		if (n->digest_ok) {
+			memcpy(e->digest, n->digest, sizeof(e->digest));
+			e->size = n->size;
+			e->flags |= ENTRY_DIGESTED;
+		}
+	}
+	memset(&dopt, 0, sizeof(dopt));
+	dopt.unreadable_empty = p->builder == BUILDER_BUILDKIT;
+	rc = digest_entries(l, p->rootfd, &dopt, err);
+	for (i = 0; i < l->n; i++) {
+		struct entry *e = &l->v[i];
+		if (e->type != ENTRY_FILE || !(e->flags & ENTRY_DIGESTED) ||
+		    (e->flags & (ENTRY_INLINE | ENTRY_EMPTY)) ||
+		    (n = entry_node(p, e)) == NULL || n->digest_ok ||
+		    e->size != n->size)
+			continue;
+		memcpy(n->digest, e->digest, sizeof(n->digest));
+		n->digest_ok = 1;
+		/* Racy timestamps: a file stamped within a clock tick of now
+		 * may change again without its stamp changing; only the
+		 * in-memory tree (which also gets the IN_MODIFY) trusts it. */
+		if (cache != NULL && n->mtime_ns < racy && n->ctime_ns < racy) {
+			key_of(n, &key);
+			(void)hashcache_put(cache, &key, n->digest, NULL);
+		}
+	}
+	return rc;
+}
+
+static void
+index_entries(struct project *p)
+{
+	size_t i, need = p->tree.n;
+	int32_t *m;
+
+	if (need > p->nmap) {
+		if ((m = realloc(p->entry_of_node, need * sizeof(*m))) == NULL) {
+			free(p->entry_of_node);
+			p->entry_of_node = NULL;
+			p->nmap = 0;
+			return;
+		}
+		p->entry_of_node = m;
+		p->nmap = need;
+	}
+	for (i = 0; i < p->nmap; i++)
+		p->entry_of_node[i] = -1;
+	for (i = 0; i < p->ctx.entries.n; i++) {
+		int64_t id = p->ctx.entries.v[i].node;
+		if (id >= 0 && (size_t)id < p->nmap)
+			p->entry_of_node[id] = (int32_t)i;
+	}
+}
+
+/* ---- recomputing ---- */
+
+static void
+finish(struct project *p, bool ok, bool always)
+{
+	char old_hash[MANIFEST_HASH_SIZE];
+	enum project_state old_state = p->state;
+	json_t *findings = NULL, *added, *removed, *ev;
+	size_t i;
+
+	memcpy(old_hash, p->hash, sizeof(old_hash));
+	p->state = PROJECT_ERROR;
+	if (ok && manifest_hash(&p->ctx.entries, p->hash, &p->error) == 0)
+		p->state = PROJECT_READY;
+	p->bytes = 0;
+	for (i = 0; p->state == PROJECT_READY && i < p->ctx.entries.n; i++)
+		p->bytes += p->ctx.entries.v[i].size;
+	if (p->state == PROJECT_READY)
+		findings = hazard_scan(&p->ctx.entries);
+	if (findings == NULL)
+		findings = json_array();
+	if (always || old_state != p->state ||
+	    memcmp(old_hash, p->hash, sizeof(old_hash)) != 0) {
+		clock_gettime(CLOCK_REALTIME, &p->last_change);
+		emit_context(p);
+	}
+	added = hazard_diff(findings, p->findings);
+	removed = hazard_diff(p->findings, findings);
+	if (json_array_size(added) > 0 || json_array_size(removed) > 0) {
+		ev = event_base(p, "hazard");
+		if (ev != NULL) {
+			json_object_set(ev, "added", added);
+			json_object_set(ev, "removed", removed);
+			json_object_set(ev, "findings", findings);
+		}
+		project_emit(p, ev);
+	}
+	json_decref(added);
+	json_decref(removed);
+	json_decref(p->findings);
+	p->findings = findings;
+}
+
+/* The whole context, walked over the tree. */
+static void
+recompute_full(struct project *p, bool always)
+{
+	struct context_options opt;
+	struct fsview view;
+	struct context c;
+	bool ok;
+
+	json_array_clear(p->warnings);
+	memset(&opt, 0, sizeof(opt));
+	opt.dir = p->root;
+	opt.dockerfile = p->dockerfile;
+	opt.builder = p->builder;
+	opt.target = p->target;
+	opt.build_args = (const char *const *)p->build_args;
+	opt.nbuild_args = p->nbuild_args;
+	opt.warn = project_warn;
+	opt.warn_arg = p;
+	tree_view(&p->tree, &view);
+	opt.view = &view;
+	opt.no_digest = true;
+	memset(&p->error, 0, sizeof(p->error));
+	tree_walk_begin(&p->tree);
+	ok = context_build(&opt, &c, &p->error) == 0;
+	tree_walk_end(&p->tree);
+	if (ok && fill_digests(p, &c.entries, &p->error) < 0) {
+		context_free(&c);
+		ok = false;
+	}
+	context_free(&p->ctx);
+	if (ok)
+		p->ctx = c;
+	index_entries(p);
+	finish(p, ok, always);
+}
+
+/* Only file contents changed: re-hash those files, then the manifest. */
+static void
+recompute_content(struct project *p)
+{
+	struct tree *t = &p->tree;
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < t->nchanged; i++) {
+		int32_t id = t->changed[i], idx;
+		struct tree_node *n = tree_node(t, id);
+		if (n == NULL || p->entry_of_node == NULL || (size_t)id >= p->nmap ||
+		    (idx = p->entry_of_node[id]) < 0)
+			continue;
+		struct entry *e = &p->ctx.entries.v[idx];
+		if (e->flags & (ENTRY_INLINE | ENTRY_EMPTY))
+			continue;
+		e->flags &= ~ENTRY_DIGESTED;
+		e->size = n->size;
+		any = true;
+	}
+	if (!any)
+		return;
+	memset(&p->error, 0, sizeof(p->error));
+	finish(p, fill_digests(p, &p->ctx.entries, &p->error) == 0, false);
+}
+
+static bool
+is_config(struct project *p, int32_t id)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (tree_path(&p->tree, id, path, sizeof(path)) < 0)
+		return true;
+	for (i = 0; i < p->nconfig; i++)
+		if (strcmp(path, p->config[i]) == 0)
+			return true;
+	return false;
+}
+
+static int
+on_recompute(sd_event_source *s, void *arg)
+{
+	struct project *p = arg;
+	size_t i;
+
+	(void)s;
+	sd_event_source_set_enabled(p->settle, SD_EVENT_OFF);
+	sd_event_source_set_enabled(p->idle, SD_EVENT_OFF);
+	p->first_pending = 0;
+	if (p->state == PROJECT_GONE)
+		return 0;
+	for (i = 0; !p->full_pending && i < p->tree.nchanged; i++)
+		if (is_config(p, p->tree.changed[i]))
+			p->full_pending = true;
+	if (p->full_pending || p->state != PROJECT_READY)
+		recompute_full(p, false);
+	else if (p->content_pending)
+		recompute_content(p);
+	p->full_pending = p->content_pending = false;
+	tree_take_changes(&p->tree);
+	return 0;
+}
+
+static void
+schedule(struct project *p)
+{
+	uint64_t now, when;
+
+	if (p->full_pending) {
+		sd_event_now(p->loop, CLOCK_MONOTONIC, &now);
+		if (p->first_pending == 0)
+			p->first_pending = now;
+		when = now + SETTLE_USEC;
+		if (when > p->first_pending + SETTLE_MAX_USEC)
+			when = p->first_pending + SETTLE_MAX_USEC;
+		sd_event_source_set_time(p->settle, when);
+		sd_event_source_set_enabled(p->settle, SD_EVENT_ONESHOT);
+	} else if (p->content_pending) {
+		sd_event_source_set_enabled(p->idle, SD_EVENT_ONESHOT);
+	}
+}
+
+static void
+on_watch_event(void *arg, int wd, uint32_t mask, uint32_t cookie,
+    const char *name)
+{
+	struct project *p = arg;
+
+	if (wd >= 0 && wd == p->outside_wd) {
+		p->full_pending = true;
+		return;
+	}
+	tree_event(&p->tree, wd, mask, cookie, name);
+}
+
+static void
+project_gone(struct project *p)
+{
+	p->state = PROJECT_GONE;
+	ctx_error_set(&p->error, CTX_ERR_CONTEXT,
+	    "%s: the context directory was deleted or moved", p->root);
+	sd_event_source_set_enabled(p->io, SD_EVENT_OFF);
+	sd_event_source_set_enabled(p->poll, SD_EVENT_OFF);
+	emit_context(p);
+}
+
+static int
+on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct project *p = arg;
+	json_t *ev;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	if (watch_read(p->watch, on_watch_event, p) < 0)
+		log_warn("%s: reading inotify events", p->root);
+	tree_events_done(&p->tree);
+	if (p->tree.root_gone) {
+		project_gone(p);
+		return 0;
+	}
+	if (p->tree.overflow) {
+		/* The kernel dropped events: read everything again. */
+		tree_reset(&p->tree);
+		p->full_pending = true;
+		if ((ev = event_base(p, "resync")) != NULL)
+			json_object_set_new(ev, "reason", json_string("inotify queue overflow"));
+		project_emit(p, ev);
+	}
+	if (p->tree.structural)
+		p->full_pending = true;
+	if (p->tree.nchanged > 0)
+		p->content_pending = true;
+	schedule(p);
+	return 0;
+}
+
+static int
+on_poll(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct project *p = arg;
+
+	if (p->tree.npolled > 0 && tree_poll(&p->tree)) {
+		p->full_pending = true;
+		schedule(p);
+	}
+	sd_event_source_set_time(s, usec + POLL_USEC);
+	return 0;
+}
+
+/* ---- life cycle ---- */
+
+static int
+add_config(struct project *p, const char *path)
+{
+	const char *rel = path;
+	size_t n = strlen(p->root);
+
+	if (path[0] == '/') {
+		if (strncmp(path, p->root, n) != 0 || path[n] != '/')
+			return 0;
+		rel = path + n + 1;
+	}
+	if (p->nconfig < sizeof(p->config) / sizeof(p->config[0]) &&
+	    (p->config[p->nconfig] = strdup(rel)) != NULL)
+		p->nconfig++;
+	return 0;
+}
+
+/* The files whose edits change the rules, not just the content; and a
+ * watch on the Dockerfile's directory when it lies outside the root. */
+static void
+note_config(struct project *p)
+{
+	char buf[PATH_MAX + 32], dir[PATH_MAX];
+	const char *base;
+	int fd;
+
+	add_config(p, ".dockerignore");
+	if (p->dockerfile == NULL) {
+		add_config(p, "Dockerfile");
+		add_config(p, "Dockerfile.dockerignore");
+		add_config(p, "dockerfile");
+		return;
+	}
+	add_config(p, p->dockerfile);
+	snprintf(buf, sizeof(buf), "%s.dockerignore", p->dockerfile);
+	add_config(p, buf);
+	base = strrchr(p->dockerfile, '/');
+	if (base == NULL || (size_t)(base - p->dockerfile) >= sizeof(dir))
+		return;
+	memcpy(dir, p->dockerfile, (size_t)(base - p->dockerfile));
+	dir[base - p->dockerfile] = '\0';
+	if (strncmp(dir, p->root, strlen(p->root)) == 0 &&
+	    (dir[strlen(p->root)] == '\0' || dir[strlen(p->root)] == '/'))
+		return;
+	fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		p->outside_wd = watch_add(p->watch, fd);
+		close(fd);
+	}
+}
+
+static int
+on_first(sd_event_source *s, void *arg)
+{
+	struct project *p = arg;
+
+	(void)s;
+	if (p->state != PROJECT_SCANNING)
+		return 0;	/* a question came first and did it */
+	recompute_full(p, true);
+	tree_take_changes(&p->tree);
+	if (cache != NULL)
+		(void)hashcache_save(cache, false, NULL);
+	return 0;
+}
+
+static int on_recompute_time(sd_event_source *s, uint64_t usec, void *arg);
+
+static int
+project_sources(struct project *p, struct ctx_error *err)
+{
+	if (sd_event_add_io(p->loop, &p->io, watch_fd(p->watch), EPOLLIN,
+	    on_inotify, p) < 0 ||
+	    sd_event_add_time(p->loop, &p->settle, CLOCK_MONOTONIC, 0, 0,
+	    on_recompute_time, p) < 0 ||
+	    sd_event_add_defer(p->loop, &p->idle, on_recompute, p) < 0 ||
+	    sd_event_add_time_relative(p->loop, &p->poll, CLOCK_MONOTONIC,
+	    POLL_USEC, 0, on_poll, p) < 0 ||
+	    sd_event_add_defer(p->loop, &p->first, on_first, p) < 0)
+		return ctx_error_set(err, CTX_ERR_SYS, "%s: event sources", p->root);
+	sd_event_source_set_enabled(p->settle, SD_EVENT_OFF);
+	sd_event_source_set_enabled(p->idle, SD_EVENT_OFF);
+	sd_event_source_set_priority(p->idle, SD_EVENT_PRIORITY_IDLE);
+	sd_event_source_set_enabled(p->poll, SD_EVENT_ON);
+	sd_event_source_set_enabled(p->first, SD_EVENT_ONESHOT);
+	sd_event_source_set_priority(p->first, SD_EVENT_PRIORITY_IDLE);
+	return 0;
+}
+
+static int
+on_recompute_time(sd_event_source *s, uint64_t usec, void *arg)
+{
+	(void)usec;
+	return on_recompute(s, arg);
+}
+
+static int
+copy_options(struct project *p, const struct project_options *opt)
+{
+	size_t i;
+
+	p->root = strdup(opt->root);
+	p->dockerfile = dup_or_null(opt->dockerfile);
+	p->target = dup_or_null(opt->target);
+	p->builder = opt->builder;
+	if (p->root == NULL || (opt->dockerfile && !p->dockerfile) ||
+	    (opt->target && !p->target))
+		return -1;
+	if (opt->nbuild_args > 0 &&
+	    (p->build_args = calloc(opt->nbuild_args, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < opt->nbuild_args; i++) {
+		if ((p->build_args[i] = strdup(opt->build_args[i])) == NULL)
+			return -1;
+		p->nbuild_args++;
+	}
+	return 0;
+}
+
+struct project *
+project_new(const struct project_options *opt, sd_event *loop,
+    project_event_fn *on_event, void *arg, struct ctx_error *err)
+{
+	struct project *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		ctx_error_nomem(err);
+		return NULL;
+	}
+	p->rootfd = -1;
+	p->outside_wd = -1;
+	p->loop = sd_event_ref(loop);
+	p->on_event = on_event;
+	p->arg = arg;
+	p->state = PROJECT_SCANNING;
+	if (copy_options(p, opt) < 0 || (p->warnings = json_array()) == NULL ||
+	    (p->findings = json_array()) == NULL) {
+		ctx_error_nomem(err);
+		goto fail;
+	}
+	p->rootfd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->rootfd < 0) {
+		ctx_error_sys(err, errno, "open '%s'", p->root);
+		goto fail;
+	}
+	if ((p->watch = watch_new(err)) == NULL ||
+	    tree_init(&p->tree, p->root, p->rootfd, p->watch, err) < 0)
+		goto fail;
+	note_config(p);
+	if (cache == NULL) {
+		char *warn = NULL;
+		cache = hashcache_open(NULL, &warn, NULL);
+		if (warn != NULL)
+			log_warnx("hash cache: %s", warn);
+		free(warn);
+	}
+	cache_refs++;
+	if (project_sources(p, err) < 0)
+		goto fail;
+	return p;
+fail:
+	project_free(p);
+	return NULL;
+}
+
+void
+project_free(struct project *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	sd_event_source_disable_unref(p->io);
+	sd_event_source_disable_unref(p->settle);
+	sd_event_source_disable_unref(p->idle);
+	sd_event_source_disable_unref(p->poll);
+	sd_event_source_disable_unref(p->first);
+	if (p->watch != NULL) {
+		tree_free(&p->tree);
+		if (--cache_refs == 0 && cache != NULL) {
+			struct ctx_error err;
+			if (hashcache_save(cache, true, &err) < 0)
+				log_warnx("hash cache: %s", err.msg);
+			hashcache_free(cache);
+			cache = NULL;
+		}
+	}
+	watch_free(p->watch);
+	if (p->rootfd >= 0)
+		close(p->rootfd);
+	context_free(&p->ctx);
+	json_decref(p->warnings);
+	json_decref(p->findings);
+	free(p->entry_of_node);
+	for (i = 0; i < p->nconfig; i++)
+		free(p->config[i]);
+	for (i = 0; i < p->nbuild_args; i++)
+		free(p->build_args[i]);
+	free(p->build_args);
+	free(p->root);
+	free(p->dockerfile);
+	free(p->target);
+	sd_event_unref(p->loop);
+	free(p);
+}
+
+bool
+project_matches(const struct project *p, const struct project_options *opt)
+{
+	size_t i;
+
+	if (!str_eq(p->root, opt->root) || !str_eq(p->dockerfile, opt->dockerfile) ||
+	    !str_eq(p->target, opt->target) || p->builder != opt->builder ||
+	    p->nbuild_args != opt->nbuild_args)
+		return false;
+	for (i = 0; i < p->nbuild_args; i++)
+		if (strcmp(p->build_args[i], opt->build_args[i]) != 0)
+			return false;
+	return true;
+}
+
+enum project_state
+project_state(const struct project *p)
+{
+	return p->state;
+}
+
+const char *
+project_root(const struct project *p)
+{
+	return p->root;
+}
+
+static const char *
+state_name(enum project_state s)
+{
+	switch (s) {
+	case PROJECT_SCANNING:
+		return "scanning";
+	case PROJECT_READY:
+		return "ready";
+	case PROJECT_GONE:
+		return "gone";
+	default:
+		return "error";
+	}
+}
+
+json_t *
+project_status(struct project *p)
+{
+	char when[64] = "";
+	struct tm tm;
+	json_t *st;
+
+	if (p->last_change.tv_sec != 0) {
+		size_t n;
+		gmtime_r(&p->last_change.tv_sec, &tm);
+		n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + n, sizeof(when) - n, ".%03dZ",
+		    (int)(p->last_change.tv_nsec / 1000000));
+	}
+	st = json_pack("{s:o,s:o,s:s,s:o,s:s,s:I,s:I,s:o,s:O,s:i,s:o,s:O}",
+	    "root", proto_str_json(p->root),
+	    "dockerfile", p->dockerfile ? proto_str_json(p->dockerfile) : json_null(),
+	    "builder", builder_name(p->builder),
+	    "target", p->target ? proto_str_json(p->target) : json_null(),
+	    "state", state_name(p->state),
+	    "entries", (json_int_t)(p->state == PROJECT_READY ? p->ctx.entries.n : 0),
+	    "bytes", (json_int_t)(p->state == PROJECT_READY ? p->bytes : 0),
+	    "hash", p->state == PROJECT_READY ? json_string(p->hash) : json_null(),
+	    "findings", p->findings,
+	    "watches", p->tree.nwatches + (p->outside_wd >= 0),
+	    "last_change", when[0] ? json_string(when) : json_null(),
+	    "warnings", p->warnings);
+	if (st == NULL)
+		return NULL;
+	if (p->state == PROJECT_ERROR || p->state == PROJECT_GONE)
+		json_object_set_new(st, "error", proto_str_json(p->error.msg));
+	if (p->tree.enospc || p->tree.npolled > 0)
+		json_object_set_new(st, "watch_warning", json_pack("{s:s,s:i}",
+		    "message", "some directories could not be watched (inotify "
+		    "watch limit reached: raise the sysctl fs.inotify.max_user_watches); "
+		    "they are re-read every 2 s instead",
+		    "unwatched", p->tree.npolled));
+	return st;
+}
+
+static int
+project_not_ready(struct project *p, struct ctx_error *err)
+{
+	if (p->state == PROJECT_SCANNING) {
+		/* First question before the first scan: answer it now. */
+		recompute_full(p, true);
+		tree_take_changes(&p->tree);
+	}
+	if (p->state == PROJECT_READY)
+		return 0;
+	if (p->state == PROJECT_ERROR || p->state == PROJECT_GONE) {
+		*err = p->error;
+		return -1;
+	}
+	return ctx_error_set(err, CTX_ERR_CONTEXT, "%s: context not ready (%s)",
+	    p->root, state_name(p->state));
+}
+
+int
+project_listing(struct project *p, struct manifest_buf *out,
+    struct ctx_error *err)
+{
+	if (project_not_ready(p, err) < 0)
+		return -1;
+	return listing_write(out, &p->ctx.entries, err);
+}
+
+int
+project_manifest(struct project *p, struct manifest_buf *out,
+    struct ctx_error *err)
+{
+	if (project_not_ready(p, err) < 0)
+		return -1;
+	return manifest_write(out, &p->ctx.entries, err);
+}
+
+int
+project_hash(struct project *p, char out[MANIFEST_HASH_SIZE],
+    struct ctx_error *err)
+{
+	if (project_not_ready(p, err) < 0)
+		return -1;
+	memcpy(out, p->hash, MANIFEST_HASH_SIZE);
+	return 0;
+}
+
+void
+project_reload(struct project *p)
+{
+	if (p->state == PROJECT_GONE)
+		return;
+	tree_reset(&p->tree);
+	recompute_full(p, true);
+	tree_take_changes(&p->tree);
+}

@@ -1,0 +1,897 @@
+/*
+ * The in-memory tree (see tree.h).  A directory is loaded the first time a
+ * walk enters it: watched first, then listed, so no change between the two
+ * is missed; events then keep it current, renames paired by cookie keep
+ * subtrees (and their watches, which follow the inode) intact.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "dirlist.h"
+#include "tree.h"
+
+#define TREE_MAX_NODES (64u * 1024 * 1024)
+
+static int32_t
+node_alloc(struct tree *t)
+{
+	int32_t id;
+
+	if (t->freelist >= 0) {
+		id = t->freelist;
+		t->freelist = t->v[id].parent;
+	} else {
+		if (t->n == t->cap) {
+			uint32_t cap = t->cap ? t->cap * 2 : 1024;
+			struct tree_node *v;
+			if (cap > TREE_MAX_NODES ||
+			    (v = realloc(t->v, cap * sizeof(*v))) == NULL)
+				return -1;
+			t->v = v;
+			t->cap = cap;
+		}
+		id = (int32_t)t->n++;
+	}
+	memset(&t->v[id], 0, sizeof(t->v[id]));
+	t->v[id].parent = -1;
+	t->v[id].wd = -1;
+	t->v[id].used = 1;
+	return id;
+}
+
+static void
+wd_unmap(struct tree *t, struct tree_node *n)
+{
+	if (n->wd < 0)
+		return;
+	watch_rm(t->watch, n->wd);
+	if (n->wd < t->wdcap)
+		t->wdmap[n->wd] = -1;
+	n->wd = -1;
+	t->nwatches--;
+}
+
+/* Frees the children of id (recursively), keeping id itself. */
+static void
+node_unload(struct tree *t, int32_t id)
+{
+	struct tree_node *n = &t->v[id];
+	uint32_t i;
+
+	for (i = 0; i < n->nkids; i++) {
+		int32_t k = n->kids[i];
+		node_unload(t, k);
+		wd_unmap(t, &t->v[k]);
+		if (t->v[k].polled)
+			t->npolled--;
+		free(t->v[k].name);
+		free(t->v[k].link);
+		free(t->v[k].kids);
+		t->v[k].used = 0;
+		t->v[k].parent = t->freelist;
+		t->freelist = k;
+		n = &t->v[id];
+	}
+	free(n->kids);
+	n->kids = NULL;
+	n->nkids = n->capkids = 0;
+	n->loaded = 0;
+}
+
+static void
+node_free(struct tree *t, int32_t id)
+{
+	node_unload(t, id);
+	wd_unmap(t, &t->v[id]);
+	if (t->v[id].polled)
+		t->npolled--;
+	free(t->v[id].name);
+	free(t->v[id].link);
+	t->v[id].used = 0;
+	t->v[id].parent = t->freelist;
+	t->freelist = id;
+}
+
+/* Index of name among dir's children, or -(insertion point) - 1. */
+static long
+kid_find(const struct tree *t, const struct tree_node *dir, const char *name)
+{
+	long lo = 0, hi = (long)dir->nkids - 1;
+
+	while (lo <= hi) {
+		long mid = (lo + hi) / 2;
+		int c = strcmp(t->v[dir->kids[mid]].name, name);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -lo - 1;
+}
+
+static int32_t
+kid_get(const struct tree *t, int32_t dir, const char *name)
+{
+	long i;
+
+	if (dir < 0 || (uint32_t)dir >= t->n || !t->v[dir].used)
+		return -1;
+	i = kid_find(t, &t->v[dir], name);
+	return i >= 0 ? t->v[dir].kids[i] : -1;
+}
+
+static int
+kid_insert(struct tree *t, int32_t dir, int32_t kid)
+{
+	struct tree_node *d = &t->v[dir];
+	long i = kid_find(t, d, t->v[kid].name);
+
+	if (i >= 0)
+		return -1;
+	i = -i - 1;
+	if (d->nkids == d->capkids) {
+		uint32_t cap = d->capkids ? d->capkids * 2 : 8;
+		int32_t *k = realloc(d->kids, cap * sizeof(*k));
+		if (k == NULL)
+			return -1;
+		d->kids = k;
+		d->capkids = cap;
+	}
+	memmove(d->kids + i + 1, d->kids + i, (d->nkids - (size_t)i) * sizeof(int32_t));
+	d->kids[i] = kid;
+	d->nkids++;
+	t->v[kid].parent = dir;
+	return 0;
+}
+
+static void
+kid_remove(struct tree *t, int32_t dir, int32_t kid)
+{
+	struct tree_node *d = &t->v[dir];
+	long i = kid_find(t, d, t->v[kid].name);
+
+	if (i < 0)
+		return;
+	memmove(d->kids + i, d->kids + i + 1, (d->nkids - (size_t)i - 1) * sizeof(int32_t));
+	d->nkids--;
+	t->v[kid].parent = -1;
+}
+
+int
+tree_path(const struct tree *t, int32_t id, char *buf, size_t size)
+{
+	size_t len = 0, nl;
+	int32_t stack[PATH_MAX / 2];
+	int depth = 0;
+
+	for (; id > 0; id = t->v[id].parent) {
+		if (depth == (int)(sizeof(stack) / sizeof(stack[0])))
+			return -1;
+		stack[depth++] = id;
+	}
+	while (depth-- > 0) {
+		const char *name = t->v[stack[depth]].name;
+		nl = strlen(name);
+		if (len + nl + 2 > size)
+			return -1;
+		if (len > 0)
+			buf[len++] = '/';
+		memcpy(buf + len, name, nl);
+		len += nl;
+	}
+	if (size == 0)
+		return -1;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Opens the directory node id on the real file system, never following a
+ * symlink: O_PATH, or O_RDONLY when it is to be read. */
+static int
+open_node(const struct tree *t, int32_t id, bool readable)
+{
+	char path[PATH_MAX];
+	struct open_how how;
+	int fd;
+
+	if (tree_path(t, id, path, sizeof(path)) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&how, 0, sizeof(how));
+	how.flags = (readable ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, t->rootfd, path[0] ? path : ".", &how,
+	    sizeof(how));
+	return fd;
+}
+
+static void
+node_set_stat(struct tree_node *n, const struct stat *st)
+{
+	bool same = n->size == (uint64_t)st->st_size &&
+	    n->ino == (uint64_t)st->st_ino && n->dev == (uint64_t)st->st_dev &&
+	    n->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec &&
+	    n->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+
+	if (!same)
+		n->digest_ok = 0;
+	n->mode = st->st_mode;
+	n->uid = st->st_uid;
+	n->nlink = (uint32_t)st->st_nlink;
+	n->size = (uint64_t)st->st_size;
+	n->dev = st->st_dev;
+	n->ino = st->st_ino;
+	n->rdev = st->st_rdev;
+	n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+static int
+node_read_link(struct tree_node *n, int dirfd, const char *name)
+{
+	char buf[PATH_MAX + 1];
+	ssize_t len = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+	char *s;
+
+	if (len < 0)
+		return -1;
+	if ((s = strndup(buf, (size_t)len)) == NULL)
+		return -1;
+	free(n->link);
+	n->link = s;
+	return 0;
+}
+
+/* Creates or updates child name of dir from the directory open at dirfd.
+ * Returns the child, -1 when it no longer exists (or on no memory). */
+static int32_t
+child_refresh(struct tree *t, int32_t dir, int dirfd, const char *name)
+{
+	struct stat st;
+	int32_t k = kid_get(t, dir, name);
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (k >= 0) {
+			kid_remove(t, dir, k);
+			node_free(t, k);
+		}
+		return -1;
+	}
+	if (k >= 0 && (t->v[k].mode & S_IFMT) != (st.st_mode & S_IFMT)) {
+		kid_remove(t, dir, k);
+		node_free(t, k);
+		k = -1;
+	}
+	if (k < 0) {
+		if ((k = node_alloc(t)) < 0)
+			return -1;
+		if ((t->v[k].name = strdup(name)) == NULL ||
+		    kid_insert(t, dir, k) < 0) {
+			node_free(t, k);
+			return -1;
+		}
+	}
+	node_set_stat(&t->v[k], &st);
+	if (S_ISLNK(st.st_mode))
+		(void)node_read_link(&t->v[k], dirfd, name);
+	return k;
+}
+
+static int
+wd_map(struct tree *t, int wd, int32_t id)
+{
+	if (wd >= t->wdcap) {
+		int cap = t->wdcap ? t->wdcap : 1024, i;
+		int32_t *m;
+		while (cap <= wd)
+			cap *= 2;
+		if ((m = realloc(t->wdmap, (size_t)cap * sizeof(*m))) == NULL)
+			return -1;
+		for (i = t->wdcap; i < cap; i++)
+			m[i] = -1;
+		t->wdmap = m;
+		t->wdcap = cap;
+	}
+	if (t->wdmap[wd] < 0)
+		t->nwatches++;
+	t->wdmap[wd] = id;
+	t->v[id].wd = wd;
+	return 0;
+}
+
+/* Watches, then lists, the directory node id (see the file comment). */
+static int
+node_load(struct tree *t, int32_t id)
+{
+	struct dirlist dl;
+	int pathfd, fd, wd, e;
+	size_t i;
+
+	if (t->v[id].loaded)
+		return 0;
+	if ((pathfd = open_node(t, id, false)) < 0)
+		return -1;
+	wd = t->v[id].wd >= 0 ? t->v[id].wd : watch_add(t->watch, pathfd);
+	if (wd >= 0) {
+		if (wd_map(t, wd, id) < 0) {
+			close(pathfd);
+			errno = ENOMEM;
+			return -1;
+		}
+	} else if (!t->v[id].polled) {
+		/* ENOSPC and friends: stay correct by polling it. */
+		t->enospc = t->enospc || errno == ENOSPC;
+		t->v[id].polled = 1;
+		t->npolled++;
+	}
+	fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	close(pathfd);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	dirlist_init(&dl);
+	if (dirlist_read(&dl, fd, "", NULL) < 0) {
+		e = errno;
+		dirlist_free(&dl);
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	t->v[id].loaded = 1;
+	/* A name gone between the listing and its lstat is skipped: its
+	 * IN_DELETE is already queued. */
+	for (i = 0; i < dl.n; i++)
+		(void)child_refresh(t, id, fd, dl.v[i].name);
+	dirlist_free(&dl);
+	close(fd);
+	return 0;
+}
+
+int
+tree_init(struct tree *t, const char *root, int rootfd, struct watch *w,
+    struct ctx_error *err)
+{
+	struct stat st;
+	int32_t id;
+
+	memset(t, 0, sizeof(*t));
+	t->freelist = -1;
+	t->rootfd = rootfd;
+	t->watch = w;
+	if ((t->root = strdup(root)) == NULL || (id = node_alloc(t)) < 0 ||
+	    (t->v[id].name = strdup("")) == NULL) {
+		tree_free(t);
+		return ctx_error_nomem(err);
+	}
+	if (fstat(rootfd, &st) == 0)
+		node_set_stat(&t->v[id], &st);
+	return 0;
+}
+
+void
+tree_free(struct tree *t)
+{
+	if (t == NULL)
+		return;
+	if (t->v != NULL && t->n > 0 && t->v[0].used)
+		node_free(t, 0);
+	free(t->v);
+	free(t->root);
+	free(t->wdmap);
+	free(t->changed);
+	free(t->moves);
+	memset(t, 0, sizeof(*t));
+}
+
+struct tree_node *
+tree_node(struct tree *t, int64_t id)
+{
+	if (id < 0 || (uint64_t)id >= t->n || !t->v[id].used)
+		return NULL;
+	return &t->v[id];
+}
+
+int32_t
+tree_lookup(const struct tree *t, const char *path)
+{
+	char buf[PATH_MAX], *p, *slash;
+	int32_t id = 0;
+
+	if (strlen(path) >= sizeof(buf))
+		return -1;
+	strcpy(buf, path);
+	for (p = buf; id >= 0 && *p != '\0'; p = slash) {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash++ = '\0';
+		else
+			slash = p + strlen(p);
+		id = kid_get(t, id, p);
+	}
+	return id;
+}
+
+/* ---- the fsview over the tree ---- */
+
+static int
+tv_enter(struct tree *t, int32_t id)
+{
+	if (!S_ISDIR(t->v[id].mode) && id != 0) {
+		errno = S_ISLNK(t->v[id].mode) ? ELOOP : ENOTDIR;
+		return -1;
+	}
+	if (node_load(t, id) < 0)
+		return -1;
+	t->v[id].visit = t->gen;
+	return id;
+}
+
+static int
+tv_root(void *ctx)
+{
+	return tv_enter(ctx, 0);
+}
+
+static int
+tv_child(struct tree *t, int dir, const char *name)
+{
+	int32_t k = kid_get(t, dir, name);
+
+	if (k < 0)
+		errno = ENOENT;
+	return k;
+}
+
+static int
+tv_openat(void *ctx, int dir, const char *name)
+{
+	int32_t k = tv_child(ctx, dir, name);
+
+	return k < 0 ? -1 : tv_enter(ctx, k);
+}
+
+static int
+tv_openpath(void *ctx, const char *rel)
+{
+	struct tree *t = ctx;
+	char buf[PATH_MAX], *p, *slash;
+	int32_t id = 0;
+
+	if (strlen(rel) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, strcmp(rel, ".") == 0 ? "" : rel);
+	for (p = buf; *p != '\0'; p = slash) {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash++ = '\0';
+		else
+			slash = p + strlen(p);
+		if (tv_enter(t, id) < 0 || (id = tv_child(t, id, p)) < 0)
+			return -1;
+		if (!S_ISDIR(t->v[id].mode)) {
+			errno = S_ISLNK(t->v[id].mode) ? ELOOP : ENOTDIR;
+			return -1;
+		}
+	}
+	/* The caller lstats and readlinks names in it without listing it
+	 * (FollowLinks reading "b/link"): it must be loaded, and watched so
+	 * that a change of the link is seen. */
+	return tv_enter(t, id);
+}
+
+static void
+tv_close(void *ctx, int dir)
+{
+	(void)ctx;
+	(void)dir;
+}
+
+static unsigned char
+dtype_of(uint32_t mode)
+{
+	return (unsigned char)IFTODT(mode);
+}
+
+static int
+tv_list(void *ctx, int dir, struct dirlist *out)
+{
+	struct tree *t = ctx;
+	uint32_t i;
+
+	if (tv_enter(t, dir) < 0)
+		return -1;
+	dirlist_clear(out);
+	for (i = 0; i < t->v[dir].nkids; i++) {
+		const struct tree_node *k = &t->v[t->v[dir].kids[i]];
+		if (dirlist_append(out, k->name, strlen(k->name),
+		    dtype_of(k->mode), NULL) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	dirlist_seal(out);
+	return 0;
+}
+
+static int
+tv_lstat(void *ctx, int dir, const char *name, struct stat *st)
+{
+	struct tree *t = ctx;
+	int32_t k = tv_child(t, dir, name);
+	const struct tree_node *n;
+
+	if (k < 0)
+		return -1;
+	n = &t->v[k];
+	memset(st, 0, sizeof(*st));
+	st->st_mode = n->mode;
+	st->st_uid = n->uid;
+	st->st_nlink = n->nlink;
+	st->st_size = (off_t)n->size;
+	st->st_dev = n->dev;
+	st->st_ino = n->ino;
+	st->st_rdev = n->rdev;
+	st->st_mtim.tv_sec = n->mtime_ns / 1000000000;
+	st->st_mtim.tv_nsec = n->mtime_ns % 1000000000;
+	st->st_ctim.tv_sec = n->ctime_ns / 1000000000;
+	st->st_ctim.tv_nsec = n->ctime_ns % 1000000000;
+	return 0;
+}
+
+static ssize_t
+tv_readlink(void *ctx, int dir, const char *name, char *buf, size_t size)
+{
+	struct tree *t = ctx;
+	int32_t k = tv_child(t, dir, name);
+	size_t len;
+
+	if (k < 0)
+		return -1;
+	if (t->v[k].link == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	len = strlen(t->v[k].link);
+	if (len > size)
+		len = size;
+	memcpy(buf, t->v[k].link, len);
+	return (ssize_t)len;
+}
+
+/* Readability is the file system's to say: ask it (rare: excluded
+ * directories the classic pre-check lists, files not plainly ours). */
+static int
+tv_probe(void *ctx, int dir, const char *name)
+{
+	struct tree *t = ctx;
+	int32_t k = tv_child(t, dir, name);
+	char probe[1024] __attribute__((aligned(8)));
+	int fd, rc = 0, e;
+
+	if (k < 0)
+		return -1;
+	if ((fd = open_node(t, k, true)) < 0)
+		return -1;
+	if (getdents64(fd, probe, sizeof(probe)) < 0 && errno != EINVAL)
+		rc = -1;
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+static int
+tv_readable(void *ctx, int dir, const char *name, const struct stat *st)
+{
+	struct tree *t = ctx;
+	static uid_t euid = (uid_t)-1;
+	int fd, rc;
+
+	if (euid == (uid_t)-1)
+		euid = geteuid();
+	if (euid == 0 || (st->st_uid == euid && (st->st_mode & S_IRUSR)))
+		return 0;
+	if ((fd = open_node(t, dir, false)) < 0)
+		return -1;
+	rc = faccessat(fd, name, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	return rc == 0 || errno != EACCES ? 0 : -1;
+}
+
+static int64_t
+tv_node(void *ctx, int dir, const char *name)
+{
+	return kid_get(ctx, dir, name);
+}
+
+static const struct fsview_ops tree_ops = {
+	.root = tv_root,
+	.openat = tv_openat,
+	.openpath = tv_openpath,
+	.close = tv_close,
+	.list = tv_list,
+	.lstat = tv_lstat,
+	.readlink = tv_readlink,
+	.probe = tv_probe,
+	.readable = tv_readable,
+	.node = tv_node,
+};
+
+void
+tree_view(struct tree *t, struct fsview *out)
+{
+	out->ops = &tree_ops;
+	out->ctx = t;
+}
+
+void
+tree_walk_begin(struct tree *t)
+{
+	t->gen++;
+}
+
+static void
+tree_sweep(struct tree *t, int32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->v[id].nkids; i++) {
+		int32_t k = t->v[id].kids[i];
+		if (!t->v[k].loaded)
+			continue;
+		if (t->v[k].visit != t->gen) {
+			node_unload(t, k);
+			wd_unmap(t, &t->v[k]);
+			if (t->v[k].polled) {
+				t->v[k].polled = 0;
+				t->npolled--;
+			}
+		} else {
+			tree_sweep(t, k);
+		}
+	}
+}
+
+void
+tree_walk_end(struct tree *t)
+{
+	tree_sweep(t, 0);
+}
+
+/* ---- events ---- */
+
+static void
+note_changed(struct tree *t, int32_t id)
+{
+	if (t->nchanged == t->capchanged) {
+		size_t cap = t->capchanged ? t->capchanged * 2 : 64;
+		int32_t *v = realloc(t->changed, cap * sizeof(*v));
+		if (v == NULL) {
+			t->structural = true;	/* fall back to a full walk */
+			return;
+		}
+		t->changed = v;
+		t->capchanged = cap;
+	}
+	t->changed[t->nchanged++] = id;
+}
+
+static void
+event_refresh(struct tree *t, int32_t dir, const char *name, uint32_t mask)
+{
+	int32_t before = kid_get(t, dir, name), k;
+	int fd = open_node(t, dir, false);
+
+	if (fd < 0) {
+		t->structural = true;
+		return;
+	}
+	k = child_refresh(t, dir, fd, name);
+	close(fd);
+	if (k < 0 || k != before || (mask & (IN_CREATE | IN_ATTRIB | IN_MOVED_TO)) ||
+	    !S_ISREG(t->v[k].mode)) {
+		t->structural = true;
+		return;
+	}
+	/* Content only: this file's bytes changed, nothing else did. */
+	t->v[k].digest_ok = 0;
+	note_changed(t, k);
+}
+
+static void
+event_moved_from(struct tree *t, int32_t dir, const char *name, uint32_t cookie)
+{
+	int32_t k = kid_get(t, dir, name);
+
+	t->structural = true;
+	if (k < 0)
+		return;
+	kid_remove(t, dir, k);
+	if (t->nmoves == t->capmoves) {
+		size_t cap = t->capmoves ? t->capmoves * 2 : 16;
+		void *v = realloc(t->moves, cap * sizeof(*t->moves));
+		if (v == NULL) {
+			node_free(t, k);
+			return;
+		}
+		t->moves = v;
+		t->capmoves = cap;
+	}
+	t->moves[t->nmoves].cookie = cookie;
+	t->moves[t->nmoves].node = k;
+	t->nmoves++;
+}
+
+static void
+event_moved_to(struct tree *t, int32_t dir, const char *name, uint32_t cookie)
+{
+	size_t i;
+	int32_t k, old;
+	char *nm;
+
+	for (i = 0; i < t->nmoves; i++)
+		if (t->moves[i].cookie == cookie)
+			break;
+	if (i == t->nmoves || (nm = strdup(name)) == NULL) {
+		event_refresh(t, dir, name, IN_MOVED_TO);
+		return;
+	}
+	k = t->moves[i].node;
+	t->moves[i] = t->moves[--t->nmoves];
+	/* A rename over an existing name (an editor's atomic save). */
+	if ((old = kid_get(t, dir, name)) >= 0) {
+		kid_remove(t, dir, old);
+		node_free(t, old);
+	}
+	free(t->v[k].name);
+	t->v[k].name = nm;
+	if (kid_insert(t, dir, k) < 0)
+		node_free(t, k);
+	event_refresh(t, dir, name, IN_MOVED_TO);
+}
+
+void
+tree_event(struct tree *t, int wd, uint32_t mask, uint32_t cookie,
+    const char *name)
+{
+	int32_t dir;
+
+	if (mask & IN_Q_OVERFLOW) {
+		t->overflow = true;
+		return;
+	}
+	if (wd < 0 || wd >= t->wdcap || (dir = t->wdmap[wd]) < 0)
+		return;
+	if (mask & IN_IGNORED) {
+		t->wdmap[wd] = -1;
+		t->nwatches--;
+		if (t->v[dir].used && t->v[dir].wd == wd)
+			t->v[dir].wd = -1;
+		return;
+	}
+	if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		if (dir == 0)
+			t->root_gone = true;
+		return;
+	}
+	if (name == NULL || !t->v[dir].loaded)
+		return;
+	if (mask & IN_MOVED_FROM)
+		event_moved_from(t, dir, name, cookie);
+	else if (mask & IN_MOVED_TO)
+		event_moved_to(t, dir, name, cookie);
+	else if (mask & IN_DELETE) {
+		int32_t k = kid_get(t, dir, name);
+		t->structural = true;
+		if (k >= 0) {
+			kid_remove(t, dir, k);
+			node_free(t, k);
+		}
+	} else {
+		event_refresh(t, dir, name, mask);
+	}
+}
+
+void
+tree_events_done(struct tree *t)
+{
+	size_t i;
+
+	/* A MOVED_FROM without its MOVED_TO left the tree. */
+	for (i = 0; i < t->nmoves; i++)
+		node_free(t, t->moves[i].node);
+	t->nmoves = 0;
+}
+
+void
+tree_reset(struct tree *t)
+{
+	node_unload(t, 0);
+	wd_unmap(t, &t->v[0]);
+	t->structural = true;
+}
+
+/* Re-reads one unwatched directory, noting what changed. */
+static bool
+poll_dir(struct tree *t, int32_t id)
+{
+	struct dirlist dl;
+	uint32_t i;
+	size_t j;
+	bool changed = false;
+	int fd = open_node(t, id, true);
+
+	if (fd < 0)
+		return true;
+	dirlist_init(&dl);
+	if (dirlist_read(&dl, fd, "", NULL) < 0) {
+		dirlist_free(&dl);
+		close(fd);
+		return true;
+	}
+	/* Gone names: in the tree, not in the listing. */
+	for (i = 0; i < t->v[id].nkids;) {
+		int32_t k = t->v[id].kids[i];
+		bool found = false;
+		for (j = 0; j < dl.n && !found; j++)
+			found = strcmp(dl.v[j].name, t->v[k].name) == 0;
+		if (!found) {
+			kid_remove(t, id, k);
+			node_free(t, k);
+			changed = true;
+		} else {
+			i++;
+		}
+	}
+	for (j = 0; j < dl.n; j++) {
+		int32_t before = kid_get(t, id, dl.v[j].name), k;
+		struct tree_node old;
+		if (before >= 0)
+			old = t->v[before];
+		k = child_refresh(t, id, fd, dl.v[j].name);
+		if (k < 0 || before < 0 || k != before ||
+		    old.mode != t->v[k].mode || old.size != t->v[k].size ||
+		    old.mtime_ns != t->v[k].mtime_ns ||
+		    old.ctime_ns != t->v[k].ctime_ns)
+			changed = true;
+	}
+	dirlist_free(&dl);
+	close(fd);
+	return changed;
+}
+
+bool
+tree_poll(struct tree *t)
+{
+	bool changed = false;
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].used && t->v[i].loaded && t->v[i].polled)
+			changed |= poll_dir(t, (int32_t)i);
+	if (changed)
+		t->structural = true;
+	return changed;
+}
+
+void
+tree_take_changes(struct tree *t)
+{
+	t->structural = false;
+	t->overflow = false;
+	t->nchanged = 0;
+}
