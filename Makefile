@@ -22,7 +22,7 @@ ALLCFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(OPT) \
 LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 ALLLDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
-# The daemon's own files (loop, socket, clients, commands, log) link into
+# The daemon's own files (main, socket, clients, commands) link into
 # build/ctxd only; everything else in daemon/ is the engine library that
 # ctxctl --no-daemon and the unit tests link too.
 DAEMON_SRC := daemon/ctxd.c daemon/server.c daemon/conn.c \
@@ -37,7 +37,7 @@ TESTS      := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 LIB        := $(B)/libctxd.a
 
 .PHONY: all check check-unit check-integ check-oracle check-san bench \
-        install uninstall clean format fuzz valgrind
+        check-units install uninstall clean format fuzz valgrind
 all: $(B)/ctxctl $(B)/ctxd
 
 $(B)/%.o: %.c $(wildcard include/*.h)
@@ -91,20 +91,37 @@ bench: $(B)/ctxctl $(B)/ctxd $(B)/ctxbench
 	bash bench/run
 	bash bench/daemon
 
+UNITDIR ?= $(PREFIX)/lib/systemd/user
 install: $(B)/ctxctl $(B)/ctxd
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/ctxctl $(DESTDIR)$(BINDIR)/ctxctl
+	install -m 0755 $(B)/ctxd $(DESTDIR)$(BINDIR)/ctxd
 	install -m 0644 man/ctxctl.1 $(DESTDIR)$(MANDIR)/man1/ctxctl.1
+	install -m 0644 man/ctxd.8 $(DESTDIR)$(MANDIR)/man8/ctxd.8
+	install -m 0644 systemd/ctxd.socket $(DESTDIR)$(UNITDIR)/ctxd.socket
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/ctxd.service >$(DESTDIR)$(UNITDIR)/ctxd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ctxd.service
+
+# systemd-analyze verify on the units as installed (man pages reachable).
+check-units: $(B)/ctxctl $(B)/ctxd
+	@d=$$(mktemp -d); $(MAKE) -s install PREFIX=$$d/usr && \
+	    XDG_RUNTIME_DIR=$$d MANPATH=$$d/usr/share/man systemd-analyze verify --user \
+	        $$d/usr/lib/systemd/user/ctxd.socket $$d/usr/lib/systemd/user/ctxd.service; \
+	    rc=$$?; rm -rf $$d; exit $$rc
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ctxctl $(DESTDIR)$(MANDIR)/man1/ctxctl.1
+	rm -f $(DESTDIR)$(BINDIR)/ctxctl $(DESTDIR)$(BINDIR)/ctxd \
+	    $(DESTDIR)$(MANDIR)/man1/ctxctl.1 $(DESTDIR)$(MANDIR)/man8/ctxd.8 \
+	    $(DESTDIR)$(UNITDIR)/ctxd.socket $(DESTDIR)$(UNITDIR)/ctxd.service
 
 # Unit tests and the CLI suite under valgrind (PCRE2's JIT code suppressed).
 VALGRIND := valgrind -q --error-exitcode=9 --leak-check=full \
             --suppressions=$(CURDIR)/tests/valgrind.supp
-valgrind: $(TESTS) $(B)/ctxctl
+valgrind: $(TESTS) $(B)/ctxctl $(B)/ctxd
 	@for t in $(TESTS); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null || exit 1; done
 	CTXCTL="$(VALGRIND) $(CURDIR)/$(B)/ctxctl" bash tests/integ/cli.sh
+	B=$(B) bash tests/valgrind-daemon.sh
 
 # libFuzzer targets for every parser (clang): FUZZ_SECONDS each.
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))

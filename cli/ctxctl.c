@@ -528,17 +528,20 @@ daemon_command(const char *cmd, struct cli *cli)
 	if (strcmp(cmd, "status") == 0) {
 		print_status(json_object_get(resp, "status"), cli->json);
 		rc = 0;
-	} else if (strcmp(cmd, "hash") == 0) {
-		snprintf(hash, sizeof(hash), "%s\n",
-		    json_string_value(json_object_get(resp, "hash")));
-		rc = write_all(hash, strlen(hash)) < 0 ? EXIT_REFUSED : 0;
-	} else if (proto_text_get(resp, &out, &err) < 0)
-		daemon_fail(err.msg);
-	else
-		rc = write_all(out.data, out.len) < 0 ? EXIT_REFUSED : 0;
-	if (rc == EXIT_REFUSED && errno != 0 && strcmp(cmd, "status") != 0 &&
-	    ferror(stdout))
-		perror("ctxctl: write");
+	} else {
+		if (strcmp(cmd, "hash") == 0) {
+			snprintf(hash, sizeof(hash), "%s\n", json_string_value(
+			    json_object_get(resp, "hash")));
+			rc = write_all(hash, strlen(hash));
+		} else if (proto_text_get(resp, &out, &err) < 0) {
+			daemon_fail(err.msg);
+			goto out;
+		} else
+			rc = write_all(out.data, out.len);
+		if (rc < 0)
+			perror("ctxctl: write");
+		rc = rc < 0 ? EXIT_REFUSED : 0;
+	}
 out:
 	manifest_buf_free(&out);
 	json_decref(resp);

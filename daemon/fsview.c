@@ -32,21 +32,22 @@ fs_openat(void *ctx, int dir, const char *name)
 	return openat(dir, name, DIR_FLAGS);
 }
 
-static int
-fs_openpath(void *ctx, const char *rel)
+int
+fsview_open_beneath(int rootfd, const char *rel, int flags)
 {
 	struct open_how how;
-	int fd, rootfd = *(int *)ctx;
+	int fd;
 
-	if (strcmp(rel, ".") == 0)
-		return openat(rootfd, ".", PATH_FLAGS);
+	flags |= O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (rel[0] == '\0' || strcmp(rel, ".") == 0)
+		return openat(rootfd, ".", flags);
 	memset(&how, 0, sizeof(how));
-	how.flags = PATH_FLAGS;
+	how.flags = (uint64_t)flags;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
 	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
-		/* Without openat2 (old kernels, seccomp filters): one
-		 * O_NOFOLLOW component at a time. */
+		/* Without openat2 (kernels before 5.6, seccomp filters,
+		 * valgrind): one O_NOFOLLOW component at a time. */
 		char buf[4096], *p, *slash;
 		int cur = openat(rootfd, ".", PATH_FLAGS), next;
 		if (strlen(rel) >= sizeof(buf)) {
@@ -64,13 +65,19 @@ fs_openpath(void *ctx, const char *rel)
 				errno = EXDEV;
 				return -1;
 			}
-			next = openat(cur, p, PATH_FLAGS);
+			next = openat(cur, p, slash != NULL ? PATH_FLAGS : flags);
 			close(cur);
 			cur = next;
 		}
 		fd = cur;
 	}
 	return fd;
+}
+
+static int
+fs_openpath(void *ctx, const char *rel)
+{
+	return fsview_open_beneath(*(int *)ctx, rel, O_PATH);
 }
 
 static void

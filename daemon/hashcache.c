@@ -93,6 +93,13 @@ struct hashcache {
 	size_t mask;			/* number of slots - 1 */
 	/* Random per cache, so a crafted file cannot make every key collide. */
 	uint64_t seed;
+	/*
+	 * Records put, forgotten or pruned since the file was loaded or last
+	 * saved (or a file there was refused): a clean cache is not written
+	 * again, so a restart whose digests all came from the file, or a
+	 * save with nothing new, costs no write and no fsync.
+	 */
+	bool dirty;
 };
 
 static void
@@ -517,6 +524,7 @@ hashcache_open(const char *path, char **warn, struct ctx_error *err)
 		c->n = c->cap = 0;
 		if (hashcache_reserve(c, 0, err) == -1)
 			goto fail;
+		c->dirty = true;	/* the next save replaces the bad file */
 		if (warn != NULL) {
 			if (c->path == NULL)
 				*warn = strdup(why);
@@ -584,6 +592,7 @@ hashcache_put(struct hashcache *c, const struct hashcache_key *key,
 			return -1;
 	}
 	hashcache_insert(c, key, digest, true);
+	c->dirty = true;
 	return 0;
 }
 
@@ -611,6 +620,7 @@ hashcache_forget(struct hashcache *c, uint64_t dev, uint64_t ino)
 		hashcache_rec_move(&c->recs[hole], &c->recs[last]);
 	}
 	c->n--;
+	c->dirty = true;
 }
 
 size_t
@@ -636,6 +646,7 @@ hashcache_prune(struct hashcache *c)
 	if (kept != c->n) {
 		c->n = kept;
 		hashcache_reindex(c);
+		c->dirty = true;
 	}
 }
 
@@ -764,6 +775,8 @@ hashcache_save_at(struct hashcache *c, bool prune, int64_t now_ns,
 		    "directory (XDG_STATE_HOME and HOME unset)");
 	if (prune)
 		hashcache_prune(c);
+	if (!c->dirty)
+		return 0;	/* the file holds what memory holds */
 	/* The temporary file in the same directory, so rename(2) is atomic. */
 	if (asprintf(&tmp, "%s.XXXXXX", c->path) < 0) {
 		tmp = NULL;
@@ -826,6 +839,7 @@ hashcache_save_at(struct hashcache *c, bool prune, int64_t now_ns,
 		goto out;
 	}
 	close(dfd);
+	c->dirty = false;
 	rc = 0;
 out:
 	if (fd != -1)

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "conn.h"
 #include "log.h"
 #include "registry.h"
 
 static struct project **projects;
+static void registry_notify(void);
 static size_t nprojects, cap;
 static sd_event *registry_loop;
 
@@ -79,6 +82,7 @@ registry_watch(const struct project_options *opt, int *created,
 		return NULL;
 	projects[nprojects++] = p;
 	*created = 1;
+	registry_notify();
 	log_info("watching %s (%s)", project_root(p),
 	    opt->builder == BUILDER_CLASSIC ? "classic" : "buildkit");
 	return p;
@@ -97,8 +101,16 @@ registry_remove(struct project *p)
 		memmove(projects + i, projects + i + 1,
 		    (nprojects - i - 1) * sizeof(*projects));
 		nprojects--;
+		registry_notify();
 		return;
 	}
+}
+
+/* systemd's one-line status (systemctl --user status ctxd). */
+static void
+registry_notify(void)
+{
+	sd_notifyf(0, "STATUS=%zu project(s) watched", nprojects);
 }
 
 size_t

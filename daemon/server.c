@@ -38,14 +38,14 @@ struct server {
 
 /* Refuses a peer of another uid with one line saying why. */
 static void
-server_refuse(int fd, uid_t uid)
+server_refuse(int fd, uid_t uid, pid_t pid)
 {
 	char msg[128], *line;
 	json_t *resp;
 	size_t len;
 
-	log_warnx("refused a connection from uid %ju (pid of another user)",
-	    (uintmax_t)uid);
+	log_warnx("refused a connection from uid %ju (pid %ld): not our uid",
+	    (uintmax_t)uid, (long)pid);
 	snprintf(msg, sizeof(msg), "connection from uid %ju refused: this ctxd "
 	    "serves uid %ju only", (uintmax_t)uid, (uintmax_t)getuid());
 	if ((resp = proto_fail(NULL, PROTO_E_PERMISSION_DENIED, msg)) != NULL &&
@@ -85,7 +85,7 @@ server_accept(sd_event_source *src, int lfd, uint32_t revents, void *arg)
 			continue;
 		}
 		if (cred.uid != getuid()) {
-			server_refuse(fd, cred.uid);
+			server_refuse(fd, cred.uid, cred.pid);
 			continue;
 		}
 		if (conn_new(sd_event_source_get_event(src), fd, cred.uid,

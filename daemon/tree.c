@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/openat2.h>
 
 #include "dirlist.h"
 #include "tree.h"
@@ -202,18 +200,34 @@ static int
 open_node(const struct tree *t, int32_t id, bool readable)
 {
 	char path[PATH_MAX];
-	struct open_how how;
-	int fd;
 
 	if (tree_path(t, id, path, sizeof(path)) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	memset(&how, 0, sizeof(how));
-	how.flags = (readable ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, t->rootfd, path[0] ? path : ".", &how,
-	    sizeof(how));
+	return fsview_open_beneath(t->rootfd, path, readable ? O_RDONLY : O_PATH);
+}
+
+/*
+ * open_node, checked against the node's identity (its inode): events are
+ * handled after the fact, and by then a later rename may have moved the
+ * directory away or put another one at its path.  ESTALE when the path
+ * names another directory now.
+ */
+static int
+open_node_same(const struct tree *t, int32_t id, bool readable)
+{
+	struct stat st;
+	int fd = open_node(t, id, readable);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != t->v[id].ino ||
+	    (uint64_t)st.st_dev != t->v[id].dev) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
 	return fd;
 }
 
@@ -269,7 +283,12 @@ child_refresh(struct tree *t, int32_t dir, int dirfd, const char *name)
 		}
 		return -1;
 	}
-	if (k >= 0 && (t->v[k].mode & S_IFMT) != (st.st_mode & S_IFMT)) {
+	/* Another type, or another directory under the same name (what a
+	 * loaded node holds belongs to the inode it was read from). */
+	if (k >= 0 && ((t->v[k].mode & S_IFMT) != (st.st_mode & S_IFMT) ||
+	    (S_ISDIR(st.st_mode) && (t->v[k].loaded || t->v[k].wd >= 0) &&
+	    (t->v[k].ino != (uint64_t)st.st_ino ||
+	    t->v[k].dev != (uint64_t)st.st_dev)))) {
 		kid_remove(t, dir, k);
 		node_free(t, k);
 		k = -1;
@@ -304,8 +323,13 @@ wd_map(struct tree *t, int wd, int32_t id)
 		t->wdmap = m;
 		t->wdcap = cap;
 	}
-	if (t->wdmap[wd] < 0)
+	if (t->wdmap[wd] < 0) {
 		t->nwatches++;
+	} else if (t->wdmap[wd] != id && t->v[t->wdmap[wd]].wd == wd) {
+		/* The kernel gives one watch per inode: a stale node still
+		 * holding it must not remove it when it goes. */
+		t->v[t->wdmap[wd]].wd = -1;
+	}
 	t->wdmap[wd] = id;
 	t->v[id].wd = wd;
 	return 0;
@@ -316,6 +340,7 @@ static int
 node_load(struct tree *t, int32_t id)
 {
 	struct dirlist dl;
+	struct stat st;
 	int pathfd, fd, wd, e;
 	size_t i;
 
@@ -323,6 +348,14 @@ node_load(struct tree *t, int32_t id)
 		return 0;
 	if ((pathfd = open_node(t, id, false)) < 0)
 		return -1;
+	/* Events not read yet can leave another directory at this path: the
+	 * node becomes that one (the pending events then sort the names
+	 * out, see child_refresh), and must not keep the old one's watch. */
+	if (fstat(pathfd, &st) == 0 && ((uint64_t)st.st_ino != t->v[id].ino ||
+	    (uint64_t)st.st_dev != t->v[id].dev)) {
+		wd_unmap(t, &t->v[id]);
+		node_set_stat(&t->v[id], &st);
+	}
 	wd = t->v[id].wd >= 0 ? t->v[id].wd : watch_add(t->watch, pathfd);
 	if (wd >= 0) {
 		if (wd_map(t, wd, id) < 0) {
@@ -651,7 +684,8 @@ tree_sweep(struct tree *t, int32_t id)
 
 	for (i = 0; i < t->v[id].nkids; i++) {
 		int32_t k = t->v[id].kids[i];
-		if (!t->v[k].loaded)
+		/* Stale nodes (node_stale) may be unloaded yet watched or polled. */
+		if (!t->v[k].loaded && t->v[k].wd < 0 && !t->v[k].polled)
 			continue;
 		if (t->v[k].visit != t->gen) {
 			node_unload(t, k);
@@ -690,14 +724,26 @@ note_changed(struct tree *t, int32_t id)
 	t->changed[t->nchanged++] = id;
 }
 
+/*
+ * The directory's path no longer leads to it (moved or deleted later in
+ * the batch, or replaced): what it holds cannot be read now, so it is read
+ * again, through its watch-keeping node, when the next walk enters it.
+ */
+static void
+node_stale(struct tree *t, int32_t dir)
+{
+	node_unload(t, dir);
+	t->structural = true;
+}
+
 static void
 event_refresh(struct tree *t, int32_t dir, const char *name, uint32_t mask)
 {
 	int32_t before = kid_get(t, dir, name), k;
-	int fd = open_node(t, dir, false);
+	int fd = open_node_same(t, dir, false);
 
 	if (fd < 0) {
-		t->structural = true;
+		node_stale(t, dir);
 		return;
 	}
 	k = child_refresh(t, dir, fd, name);
@@ -833,10 +879,12 @@ poll_dir(struct tree *t, int32_t id)
 	uint32_t i;
 	size_t j;
 	bool changed = false;
-	int fd = open_node(t, id, true);
+	int fd = open_node_same(t, id, true);
 
-	if (fd < 0)
+	if (fd < 0) {
+		node_stale(t, id);
 		return true;
+	}
 	dirlist_init(&dl);
 	if (dirlist_read(&dl, fd, "", NULL) < 0) {
 		dirlist_free(&dl);

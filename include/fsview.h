@@ -49,6 +49,14 @@ struct fsview {
 	void *ctx;
 };
 
+/*
+ * Opens directory rel below rootfd ("" or "." is rootfd itself) with flags
+ * (O_PATH or O_RDONLY; O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC are added),
+ * never following a symlink in any component: openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, else one component at a time.  -1 with errno.
+ */
+int fsview_open_beneath(int rootfd, const char *rel, int flags);
+
 /* The live file system below the directory open at *rootfd (borrowed). */
 void fsview_fs_init(struct fsview *v, int *rootfd);
 

@@ -59,7 +59,8 @@ size_t hashcache_count(const struct hashcache *c);
  * Writes the cache atomically (temp file + fsync + rename, mode 0600,
  * directory created 0700).  Records not touched (get/put) since open are
  * dropped, from memory too, when prune is true, so the file does not grow
- * forever.
+ * forever.  A cache with nothing put, forgotten or pruned since it was
+ * loaded or last saved is not written again (0: the file already holds it).
  */
 int hashcache_save(struct hashcache *c, bool prune, struct ctx_error *err);
 

@@ -9,6 +9,7 @@ pc.py SOCK slow GO  hello, subscribe to everything, print "subscribed",
                     then read nothing until the file GO exists; then read to
                     the end and print "events N", the last error code seen
                     (or "none"), and "eof".
+pc.py SOCK probe    print "ok" when a connect succeeds, else its errno name.
 pc.py SOCK peer     connect and print the first line received, or "EOF",
                     or the connect error's errno name.
 pc.py SOCK notify   (SOCK is a NOTIFY_SOCKET path) print each sd_notify
@@ -84,6 +85,14 @@ def slow(path, go):
     print("eof")
 
 
+def probe(path):
+    try:
+        connect(path).close()
+        print("ok")
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, str(e.errno)))
+
+
 def peer(path):
     try:
         s = connect(path)
@@ -113,6 +122,8 @@ def main():
         req(path, mode == "req")
     elif mode == "slow":
         slow(path, sys.argv[3])
+    elif mode == "probe":
+        probe(path)
     elif mode == "peer":
         peer(path)
     elif mode == "notify":
