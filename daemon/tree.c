@@ -736,6 +736,30 @@ node_stale(struct tree *t, int32_t dir)
 	t->structural = true;
 }
 
+/*
+ * A write through one hard link changes every name of the inode, but
+ * inotify reports only the name written: copy the new stat to the other
+ * names (same inode, same stat) and re-hash them too.
+ */
+static void
+share_inode(struct tree *t, int32_t k)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct tree_node *o = &t->v[i];
+		if ((int32_t)i == k || !o->used || o->ino != t->v[k].ino ||
+		    o->dev != t->v[k].dev || !S_ISREG(o->mode))
+			continue;
+		o->size = t->v[k].size;
+		o->mtime_ns = t->v[k].mtime_ns;
+		o->ctime_ns = t->v[k].ctime_ns;
+		o->nlink = t->v[k].nlink;
+		o->digest_ok = 0;
+		note_changed(t, (int32_t)i);
+	}
+}
+
 static void
 event_refresh(struct tree *t, int32_t dir, const char *name, uint32_t mask)
 {
@@ -756,6 +780,8 @@ event_refresh(struct tree *t, int32_t dir, const char *name, uint32_t mask)
 	/* Content only: this file's bytes changed, nothing else did. */
 	t->v[k].digest_ok = 0;
 	note_changed(t, k);
+	if (t->v[k].nlink > 1)
+		share_inode(t, k);
 }
 
 static void

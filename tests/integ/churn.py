@@ -117,7 +117,10 @@ class Churn:
         for _ in range(self.r.randint(15, 30)):
             d = os.path.join(*[self.r.choice(DIRS)
                                for _ in range(self.r.randint(1, 3))])
-            os.makedirs(self.abs(d), exist_ok=True)
+            try:
+                os.makedirs(self.abs(d), exist_ok=True)
+            except OSError:
+                continue        # a file named like one of the dirs
             for _ in range(self.r.randint(0, 4)):
                 p = os.path.join(self.abs(d), self.r.choice(FILES))
                 if not os.path.isdir(p):

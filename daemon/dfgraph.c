@@ -1,0 +1,1824 @@
+/*
+ * The frontend side of a BuildKit build: stage resolution, reachability,
+ * ONBUILD triggers, variable expansion, the build graph and the context reads
+ * of COPY, ADD and RUN --mount (dockerfile2llb/convert.go,
+ * convert_runmount.go; spec bk-v1 rules 4.1-4.5, 8.3).  Pinned through its
+ * two users by tests/unit/test_buildplan.c and tests/unit/test_dfuse.c.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dfgraph.h"
+#include "dockerfile.h"
+#include "gocsv.h"
+#include "shellword.h"
+
+#if defined(__x86_64__)
+#define BP_ARCH "amd64"
+#define BP_VARIANT ""
+#elif defined(__aarch64__)
+#define BP_ARCH "arm64"
+#define BP_VARIANT ""
+#elif defined(__arm__)
+#define BP_ARCH "arm"
+#define BP_VARIANT "v7"
+#elif defined(__i386__)
+#define BP_ARCH "386"
+#define BP_VARIANT ""
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define BP_ARCH "ppc64le"
+#define BP_VARIANT ""
+#elif defined(__s390x__)
+#define BP_ARCH "s390x"
+#define BP_VARIANT ""
+#elif defined(__riscv) && __riscv_xlen == 64
+#define BP_ARCH "riscv64"
+#define BP_VARIANT ""
+#else
+#define BP_ARCH "amd64"
+#define BP_VARIANT ""
+#endif
+
+#define BP_DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* An environment that owns its strings (llb.EnvList, newest last). */
+struct env {
+	struct shellword_var *v;
+	size_t n, cap;
+};
+
+struct cmd {
+	const struct dockerfile_instr *ins;
+	int from;		/* COPY --from source state, or -1 */
+	int *msrc;		/* per --mount: first-pass from= state, or -1 */
+	unsigned char *mfollow;	/* per --mount: bind/cache, so in the graph */
+	size_t nmounts;
+	bool onbuild;
+};
+
+struct state {
+	const struct dockerfile_stage *st;	/* NULL: an image named by --from */
+	char *base_name;	/* FROM after global-ARG expansion */
+	const char *name;	/* stage name (lower case) or NULL */
+	int base;		/* base stage, or -1 */
+	bool named;		/* replaced by a --build-context */
+	bool unregistered;
+	bool dispatched, onbuild_init, in_graph;
+	int *deps;
+	size_t ndeps;
+	struct cmd *cmds;
+	size_t ncmds;
+	struct dockerfile **triggers;	/* parsed ONBUILD triggers it owns */
+	size_t ntriggers;
+	struct env env;
+	char *workdir;
+	bool workdir_known;	/* set by a WORKDIR here or in a base stage */
+	size_t line;		/* where an image state was named */
+};
+
+struct bp {
+	const char *name;
+	const struct buildplan_options *opt;
+	const struct dockerfile *df;
+	struct state *s;
+	size_t ns, scap;
+	struct env global;
+	struct env bargs;	/* --build-arg values */
+	struct dfgraph_read *reads;	/* the ctxPaths, with their origin */
+	size_t nreads, rcap;
+	struct ctx_error *err;
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int	bperr(struct bp *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static int
+bperr(struct bp *b, size_t line, const char *fmt, ...)
+{
+	char m[800];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s:%zu: %s", b->name,
+	    line, m);
+}
+
+/* Prefix a shellword error with the Dockerfile line. */
+static int
+bpwrap(struct bp *b, size_t line)
+{
+	char m[sizeof(b->err->msg)];
+
+	if (b->err == NULL)
+		return -1;
+	if (b->err->code == CTX_ERR_NOMEM)
+		return -1;
+	snprintf(m, sizeof(m), "%s", b->err->msg);
+	return bperr(b, line, "%s", m);
+}
+
+static int
+env_add(struct env *e, const char *k, size_t kl, const char *v, size_t vl)
+{
+	char *ks, *vs;
+
+	if (e->n == e->cap) {
+		size_t nc = e->cap ? e->cap * 2 : 16;
+		struct shellword_var *nv = realloc(e->v, nc * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		e->v = nv;
+		e->cap = nc;
+	}
+	ks = strndup(k, kl);
+	vs = strndup(v, vl);
+	if (ks == NULL || vs == NULL) {
+		free(ks);
+		free(vs);
+		return -1;
+	}
+	e->v[e->n].name = ks;
+	e->v[e->n].value = vs;
+	e->n++;
+	return 0;
+}
+
+static int
+env_set(struct env *e, const char *k, const char *v)
+{
+	return env_add(e, k, strlen(k), v, strlen(v));
+}
+
+static const char *
+env_get(const struct env *e, const char *k)
+{
+	size_t i;
+
+	for (i = e->n; i > 0; i--)
+		if (strcmp(e->v[i - 1].name, k) == 0)
+			return e->v[i - 1].value;
+	return NULL;
+}
+
+static int
+env_copy(struct env *dst, const struct env *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		if (env_set(dst, src->v[i].name, src->v[i].value) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+env_free(struct env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		free((char *)(uintptr_t)e->v[i].name);
+		free((char *)(uintptr_t)e->v[i].value);
+	}
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ProcessWord with the directive's escape character. */
+static int
+expand(struct bp *b, const char *word, const struct env *env, size_t line,
+    char **out)
+{
+	struct shellword_lex lex = { .escape = b->df->escape };
+	struct shellword_env se = { env->v, env->n };
+
+	if (shellword_process(&lex, word, strlen(word), &se, out, b->err) == -1)
+		return bpwrap(b, line);
+	return 0;
+}
+
+/* Go path.Clean of "/" + p (path.Join("/", p)), into a new string. */
+char *
+dfgraph_join_root(const char *p)
+{
+	size_t n = strlen(p), o = 0, i = 0;
+	char *r = malloc(n + 2);
+
+	if (r == NULL)
+		return NULL;
+	r[o++] = '/';
+	while (i < n) {
+		size_t s, l;
+
+		while (i < n && p[i] == '/')
+			i++;
+		s = i;
+		while (i < n && p[i] != '/')
+			i++;
+		l = i - s;
+		if (l == 0 || (l == 1 && p[s] == '.'))
+			continue;
+		if (l == 2 && p[s] == '.' && p[s + 1] == '.') {
+			while (o > 1 && r[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+			continue;
+		}
+		if (o > 1)
+			r[o++] = '/';
+		memcpy(r + o, p + s, l);
+		o += l;
+	}
+	r[o] = '\0';
+	return r;
+}
+
+/* Record one context path read by ins in state si (a stage). */
+static int
+add_read(struct bp *b, size_t si, enum dfgraph_kind kind,
+    const struct cmd *c, const char *src)
+{
+	struct dfgraph_read *r;
+
+	if (b->nreads == b->rcap) {
+		size_t nc = b->rcap ? b->rcap * 2 : 16;
+		struct dfgraph_read *nr = realloc(b->reads, nc * sizeof(*nr));
+
+		if (nr == NULL)
+			return ctx_error_nomem(b->err);
+		b->reads = nr;
+		b->rcap = nc;
+	}
+	r = &b->reads[b->nreads];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->ins = c->ins;
+	r->stage = si;
+	r->onbuild = c->onbuild;
+	if ((r->src = strdup(src)) == NULL)
+		return ctx_error_nomem(b->err);
+	b->nreads++;
+	return 0;
+}
+
+static bool
+is_http(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+static bool
+isalnumc(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* dfgitutil.ParseGitRef, as far as rule 4.1 needs it. */
+static bool
+is_git(const char *s)
+{
+	const char *p;
+
+	if (strncmp(s, "git://", 6) == 0 || strncmp(s, "ssh://", 6) == 0)
+		return true;
+	if (is_http(s)) {
+		size_t n = strcspn(s, "#?");
+
+		return n >= 4 && strncmp(s + n - 4, ".git", 4) == 0;
+	}
+	/* scp-like user@host:path */
+	for (p = s; *p && (isalnumc(*p) || strchr("_.+-", *p)); p++)
+		;
+	if (p == s || *p != '@')
+		return false;
+	s = ++p;
+	while (*p && *p != '/' && *p != ':')
+		p++;
+	return p > s && *p == ':';
+}
+
+
+/* ---- image references (distribution/reference ParseNormalizedNamed) ---- */
+
+static bool
+lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* path-component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* */
+static bool
+ref_path_component(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		size_t st = i;
+
+		while (i < n && lower_alnum(p[i]))
+			i++;
+		if (i == st)
+			return false;
+		if (i == n)
+			return true;
+		if (p[i] == '.')
+			i++;
+		else if (p[i] == '_') {
+			i++;
+			if (i < n && p[i] == '_')
+				i++;
+		} else if (p[i] == '-') {
+			while (i < n && p[i] == '-')
+				i++;
+		} else
+			return false;
+	}
+}
+
+/* domain-name(:port)?, components [a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])? */
+static bool
+ref_domain(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t dn = colon ? (size_t)(colon - p) : n, i = 0;
+
+	if (p[0] == '[')
+		return false;	/* IPv6 literals: not modelled */
+	if (colon != NULL) {
+		size_t k;
+
+		if (colon + 1 == p + n)
+			return false;
+		for (k = dn + 1; k < n; k++)
+			if (p[k] < '0' || p[k] > '9')
+				return false;
+	}
+	for (;;) {
+		size_t st = i;
+
+		while (i < dn && (isalnumc(p[i]) || p[i] == '-'))
+			i++;
+		if (i == st || p[st] == '-' || p[i - 1] == '-')
+			return false;
+		if (i == dn)
+			return true;
+		if (p[i] != '.')
+			return false;
+		i++;
+	}
+}
+
+static bool
+word_char(char c)
+{
+	return isalnumc(c) || c == '_';
+}
+
+/* NULL when s is a valid reference, else why not. */
+static const char *
+ref_check(const char *s)
+{
+	size_t n = strlen(s), i, dl, nl;
+	const char *slash = strchr(s, '/'), *rem, *at, *end, *p;
+	bool domain;
+
+	if (n == 64 && strspn(s, "0123456789abcdef") == 64)
+		return "cannot specify 64-byte hexadecimal strings";
+	domain = slash != NULL;
+	if (domain) {
+		dl = (size_t)(slash - s);
+		domain = memchr(s, '.', dl) || memchr(s, ':', dl) ||
+		    (dl == 9 && strncmp(s, "localhost", 9) == 0);
+		for (i = 0; i < dl && !domain; i++)
+			if (s[i] >= 'A' && s[i] <= 'Z')
+				domain = true;
+	}
+	rem = domain ? slash + 1 : s;
+	if (domain && !ref_domain(s, (size_t)(slash - s)))
+		return "invalid reference format";
+	at = strchr(rem, '@');
+	end = at ? at : rem + strlen(rem);
+	/* the remote name runs to the first ':' (the lowercase check) */
+	for (p = rem; p < end && *p != ':'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return "invalid reference format: repository name must "
+			    "be lowercase";
+	/* path components, then an optional :tag */
+	for (p = rem;;) {
+		const char *q = p;
+
+		while (q < end && *q != '/' && *q != ':')
+			q++;
+		if (!ref_path_component(p, (size_t)(q - p)))
+			return "invalid reference format";
+		if (q < end && *q == '/') {
+			p = q + 1;
+			continue;
+		}
+		nl = (size_t)(q - s);
+		if (nl + (domain ? 0 : 10) > 255)
+			return "repository name must not be more than 255 "
+			    "characters";
+		if (q < end) {
+			const char *t = q + 1;
+
+			if (t == end || !word_char(*t) || end - t > 128)
+				return "invalid reference format";
+			for (t++; t < end; t++)
+				if (!word_char(*t) && *t != '.' && *t != '-')
+					return "invalid reference format";
+		}
+		break;
+	}
+	if (at != NULL) {
+		const char *d = at + 1, *c = strchr(d, ':');
+		size_t hl;
+
+		if (c == NULL)
+			return "invalid reference format";
+		hl = strlen(c + 1);
+		if (strspn(c + 1, "0123456789abcdefABCDEF") != hl || hl < 32)
+			return "invalid reference format";
+		if (!((c - d == 6 && strncmp(d, "sha256", 6) == 0 && hl == 64) ||
+		    (c - d == 6 && strncmp(d, "sha384", 6) == 0 && hl == 96) ||
+		    (c - d == 6 && strncmp(d, "sha512", 6) == 0 && hl == 128)))
+			return "unsupported digest algorithm or invalid length";
+		if (strspn(c + 1, "0123456789abcdef") != hl)
+			return "invalid checksum digest format";
+	}
+	return NULL;
+}
+
+/* ---- states ------------------------------------------------------------- */
+
+static int
+state_new(struct bp *b)
+{
+	struct state *s;
+
+	if (b->ns == b->scap) {
+		size_t nc = b->scap ? b->scap * 2 : 8;
+		struct state *n = realloc(b->s, nc * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		b->s = n;
+		b->scap = nc;
+	}
+	s = &b->s[b->ns];
+	memset(s, 0, sizeof(*s));
+	s->base = -1;
+	return (int)b->ns++;
+}
+
+/* findStateByName: stage names are lower case, the lookup lowers. */
+static int
+find_by_name(const struct bp *b, const char *name)
+{
+	size_t i;
+
+	/* statesByName keeps the last stage of a name */
+	for (i = b->ns; i > 0; i--)
+		if (b->s[i - 1].name != NULL &&
+		    strcasecmp(b->s[i - 1].name, name) == 0)
+			return (int)(i - 1);
+	return -1;
+}
+
+/* A --from/from= that names no stage: an image (an unregistered state). */
+static int
+image_state(struct bp *b, const char *ref, size_t line)
+{
+	int i = state_new(b);
+
+	if (i == -1)
+		return ctx_error_nomem(b->err);
+	b->s[i].line = line;
+	b->s[i].unregistered = true;
+	b->s[i].dispatched = true;
+	b->s[i].base_name = strdup(ref);
+	if (b->s[i].base_name == NULL)
+		return ctx_error_nomem(b->err);
+	return i;
+}
+
+static int
+add_dep(struct bp *b, struct state *s, int dep)
+{
+	size_t i;
+	int *n;
+
+	for (i = 0; i < s->ndeps; i++)
+		if (s->deps[i] == dep)
+			return 0;
+	n = realloc(s->deps, (s->ndeps + 1) * sizeof(*n));
+	if (n == NULL)
+		return ctx_error_nomem(b->err);
+	s->deps = n;
+	s->deps[s->ndeps++] = dep;
+	return 0;
+}
+
+/* strconv.Atoi */
+static bool
+atoi_go(const char *s, long long *v)
+{
+	const char *p = s;
+	unsigned long long acc = 0;
+	bool neg = false;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (*p == '\0')
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		acc = acc * 10 + (unsigned long long)(*p - '0');
+		if (acc > (1ull << 63))
+			return false;
+	}
+	if (!neg && acc > (unsigned long long)INT64_MAX)
+		return false;
+	*v = neg ? -(long long)(acc - 1) - 1 : (long long)acc;
+	return true;
+}
+
+/* The from= of a --mount in parseMount's first pass (last one wins). */
+static int
+mount_from(struct bp *b, const char *val, char **from)
+{
+	char **f;
+	size_t n, i;
+
+	*from = NULL;
+	if (gocsv_read_record(val, &f, &n) == -1)
+		return 0;	/* refused at parse time already */
+	for (i = 0; i < n; i++) {
+		if (strncasecmp(f[i], "from=", 5) == 0) {
+			free(*from);
+			*from = strdup(f[i] + 5);
+			if (*from == NULL) {
+				n = i + 1;
+				for (i = 0; i < n; i++)
+					free(f[i]);
+				free(f);
+				return ctx_error_nomem(b->err);
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+	if (*from != NULL && **from == '\0') {
+		free(*from);
+		*from = NULL;
+	}
+	return 0;
+}
+
+/* toCommand: the stages a command reads from (COPY --from, from=). */
+static int
+to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
+    bool onbuild, struct cmd *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->ins = ins;
+	c->from = -1;
+	c->onbuild = onbuild;
+	if (ins->kind == DF_COPY) {
+		const char *from = dockerfile_flag(ins, "from");
+		long long idx;
+		int t;
+
+		if (from != NULL && *from != '\0') {
+			struct shellword_lex lex = { .escape = b->df->escape };
+			char *r;
+
+			if (shellword_process(&lex, from, strlen(from), NULL, &r,
+			    b->err) == -1)
+				return bpwrap(b, ins->start_line);
+			if (strcmp(r, from) != 0) {
+				free(r);
+				return bperr(b, ins->start_line, "variable "
+				    "expansion is not supported for --from, "
+				    "define a new stage with FROM using ARG "
+				    "from global scope as a workaround");
+			}
+			free(r);
+			if (atoi_go(from, &idx)) {
+				if (idx < 0 || (unsigned long long)idx >= b->ns)
+					return bperr(b, ins->start_line,
+					    "invalid stage index %lld", idx);
+				t = (int)idx;
+			} else if ((t = find_by_name(b, from)) == -1 &&
+			    (t = image_state(b, from, ins->start_line)) == -1)
+				return -1;
+			c->from = t;
+			if (add_dep(b, &b->s[si], t) == -1)
+				return -1;
+		}
+	}
+	if (ins->kind == DF_RUN) {
+		for (i = 0; i < ins->nflags; i++)
+			if (strcmp(ins->flags[i].name, "mount") == 0)
+				c->nmounts++;
+		c->msrc = calloc(c->nmounts + 1, sizeof(*c->msrc));
+		c->mfollow = calloc(c->nmounts + 1, 1);
+		if (c->msrc == NULL || c->mfollow == NULL)
+			return ctx_error_nomem(b->err);
+		c->nmounts = 0;
+		for (i = 0; i < ins->nflags; i++) {
+			char *from;
+			int t = -1;
+
+			if (strcmp(ins->flags[i].name, "mount") != 0)
+				continue;
+			if (mount_from(b, ins->flags[i].value, &from) == -1)
+				return -1;
+			if (from != NULL) {
+				if ((t = find_by_name(b, from)) == -1)
+					t = image_state(b, from, ins->start_line);
+				free(from);
+				if (t == -1)
+					return -1;
+				if (add_dep(b, &b->s[si], t) == -1)
+					return -1;
+			}
+			c->msrc[c->nmounts++] = t;
+		}
+	}
+	return 0;
+}
+
+static void
+cmd_release(const struct cmd *c)
+{
+	free(c->msrc);
+	free(c->mfollow);
+}
+
+static int
+add_cmd(struct bp *b, struct state *s, const struct cmd *c, bool front)
+{
+	struct cmd *n = realloc(s->cmds, (s->ncmds + 1) * sizeof(*n));
+
+	if (n == NULL) {
+		cmd_release(c);
+		return ctx_error_nomem(b->err);
+	}
+	s->cmds = n;
+	if (front) {
+		memmove(s->cmds + 1, s->cmds, s->ncmds * sizeof(*n));
+		s->cmds[0] = *c;
+	} else
+		s->cmds[s->ncmds] = *c;
+	s->ncmds++;
+	return 0;
+}
+
+/* validateCircularDependency: a cycle through deps. */
+static bool
+cycle_from(const struct bp *b, size_t i, unsigned char *mark)
+{
+	size_t k;
+
+	mark[i] = 1;
+	for (k = 0; k < b->s[i].ndeps; k++) {
+		int d = b->s[i].deps[k];
+
+		if (mark[d] == 1)
+			return true;
+		if (mark[d] == 0 && cycle_from(b, (size_t)d, mark))
+			return true;
+	}
+	mark[i] = 2;
+	return false;
+}
+
+static void
+reach(const struct bp *b, size_t i, unsigned char *r)
+{
+	size_t k;
+
+	if (r[i])
+		return;
+	r[i] = 1;
+	if (b->s[i].base >= 0)
+		reach(b, (size_t)b->s[i].base, r);
+	for (k = 0; k < b->s[i].ndeps; k++)
+		reach(b, (size_t)b->s[i].deps[k], r);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static bool
+parse_bool_go(const char *v, bool *out)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false",
+	    "False" };
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		if (strcmp(v, t[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(v, f[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+parse_uint32_go(const char *v, int base)
+{
+	unsigned long long acc = 0;
+
+	if (*v == '\0')
+		return false;
+	for (; *v; v++) {
+		int d = *v - '0';
+
+		if (d < 0 || d >= base)
+			return false;
+		acc = acc * (unsigned)base + (unsigned)d;
+		if (acc > 0xFFFFFFFFull)
+			return false;
+	}
+	return true;
+}
+
+/* go-units RAMInBytes: ^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$ */
+static bool
+ram_in_bytes_ok(const char *v)
+{
+	const char *p = v;
+
+	if (!(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	while (*p == '.' && p[1] >= '0' && p[1] <= '9') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == ' ')
+		p++;
+	if (*p && strchr("kKmMgGtTpP", *p))
+		p++;
+	if (*p == 'i' || *p == 'I')
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	return *p == '\0';
+}
+
+struct mount {
+	char type[8];		/* bind cache tmpfs secret ssh */
+	char *from, *source, *target;
+	bool has_mode, has_uid, has_gid, has_sharing;
+	char *id;
+};
+
+static void
+mount_clear(struct mount *m)
+{
+	free(m->from);
+	free(m->source);
+	free(m->target);
+	free(m->id);
+	memset(m, 0, sizeof(*m));
+}
+
+/* parseMount with the expander (RunCommand.Expand), then validateMount. */
+static int
+mount_parse(struct bp *b, const char *val, const struct env *env, size_t line,
+    struct mount *m)
+{
+	char **f = NULL;
+	size_t n = 0, i;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	strcpy(m->type, "bind");
+	if (gocsv_read_record(val, &f, &n) == -1)
+		return bperr(b, line, "failed to parse csv mounts");
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(f[i], '='), *key, *v = NULL, **slot = NULL;
+		size_t k;
+
+		key = strndup(f[i], eq ? (size_t)(eq - f[i]) : strlen(f[i]));
+		if (key == NULL) {
+			ctx_error_nomem(b->err);
+			goto out;
+		}
+		for (k = 0; key[k]; k++)
+			if (key[k] >= 'A' && key[k] <= 'Z')
+				key[k] = (char)(key[k] + 32);
+		if (eq == NULL) {
+			if (strcmp(key, "ro") == 0 || strcmp(key, "readonly") == 0 ||
+			    strcmp(key, "rw") == 0 || strcmp(key, "readwrite") == 0 ||
+			    (strcmp(key, "required") == 0 &&
+			    (strcmp(m->type, "secret") == 0 ||
+			    strcmp(m->type, "ssh") == 0))) {
+				free(key);
+				continue;
+			}
+			if (strcmp(key, "required") == 0)
+				bperr(b, line, "unexpected key '%s' for mount "
+				    "type '%s'", key, m->type);
+			else
+				bperr(b, line, "invalid field '%.200s' must be a "
+				    "key=value pair", f[i]);
+			free(key);
+			goto out;
+		}
+		if (expand(b, eq + 1, env, line, &v) == -1) {
+			free(key);
+			goto out;
+		}
+		if (strcmp(key, "type") == 0) {
+			for (k = 0; v[k]; k++)
+				if (v[k] >= 'A' && v[k] <= 'Z')
+					v[k] = (char)(v[k] + 32);
+			if (strcmp(v, "bind") && strcmp(v, "cache") &&
+			    strcmp(v, "tmpfs") && strcmp(v, "secret") &&
+			    strcmp(v, "ssh")) {
+				bperr(b, line, "unsupported mount type \"%.100s\"",
+				    v);
+				free(v);
+				free(key);
+				goto out;
+			}
+			strcpy(m->type, v);
+		} else if (strcmp(key, "from") == 0)
+			slot = &m->from;
+		else if (strcmp(key, "source") == 0 || strcmp(key, "src") == 0)
+			slot = &m->source;
+		else if (strcmp(key, "target") == 0 || strcmp(key, "dst") == 0 ||
+		    strcmp(key, "destination") == 0)
+			slot = &m->target;
+		else if (strcmp(key, "id") == 0)
+			slot = &m->id;
+		else if (strcmp(key, "readonly") == 0 || strcmp(key, "ro") == 0 ||
+		    strcmp(key, "readwrite") == 0 || strcmp(key, "rw") == 0 ||
+		    strcmp(key, "required") == 0) {
+			bool bv;
+
+			if (strcmp(key, "required") == 0 &&
+			    strcmp(m->type, "secret") && strcmp(m->type, "ssh")) {
+				bperr(b, line, "unexpected key '%s' for mount "
+				    "type '%s'", key, m->type);
+				free(v);
+				free(key);
+				goto out;
+			}
+			if (!parse_bool_go(v, &bv)) {
+				bperr(b, line, "invalid value for %s: %.100s",
+				    key, v);
+				free(v);
+				free(key);
+				goto out;
+			}
+		} else if (strcmp(key, "size") == 0) {
+			if (strcmp(m->type, "tmpfs") != 0 || !ram_in_bytes_ok(v)) {
+				if (strcmp(m->type, "tmpfs") != 0)
+					bperr(b, line, "unexpected key '%s' for "
+					    "mount type '%s'", key, m->type);
+				else
+					bperr(b, line, "invalid value for %s: "
+					    "%.100s", key, v);
+				free(v);
+				free(key);
+				goto out;
+			}
+		} else if (strcmp(key, "sharing") == 0) {
+			if (strcasecmp(v, "shared") && strcasecmp(v, "private") &&
+			    strcasecmp(v, "locked")) {
+				bperr(b, line, "unsupported sharing value "
+				    "\"%.100s\"", v);
+				free(v);
+				free(key);
+				goto out;
+			}
+			m->has_sharing = true;
+		} else if (strcmp(key, "mode") == 0 || strcmp(key, "uid") == 0 ||
+		    strcmp(key, "gid") == 0) {
+			if (!parse_uint32_go(v, key[0] == 'm' ? 8 : 10)) {
+				bperr(b, line, "invalid value %.100s for %s", v,
+				    key);
+				free(v);
+				free(key);
+				goto out;
+			}
+			if (key[0] == 'm')
+				m->has_mode = true;
+			else if (key[0] == 'u')
+				m->has_uid = true;
+			else
+				m->has_gid = true;
+		} else {
+			bperr(b, line, "unexpected key '%.60s' in '%.200s'", key,
+			    f[i]);
+			free(v);
+			free(key);
+			goto out;
+		}
+		if (slot != NULL) {
+			free(*slot);
+			*slot = v;
+			v = NULL;
+		}
+		free(v);
+		free(key);
+	}
+	if (strcmp(m->type, "secret") && strcmp(m->type, "ssh") &&
+	    strcmp(m->type, "cache") && (m->has_mode || m->has_uid ||
+	    m->has_gid)) {
+		bperr(b, line, "%s not allowed for \"%s\" type mounts",
+		    m->has_mode ? "mode" : m->has_uid ? "uid" : "gid", m->type);
+		goto out;
+	}
+	if (strcmp(m->type, "secret") == 0) {
+		if (m->from != NULL && *m->from) {
+			bperr(b, line, "secret mount should not have a from");
+			goto out;
+		}
+		if (m->has_sharing) {
+			bperr(b, line, "secret mount should not define sharing");
+			goto out;
+		}
+		if ((m->source == NULL || !*m->source) && (m->target == NULL ||
+		    !*m->target) && (m->id == NULL || !*m->id)) {
+			bperr(b, line, "invalid secret mount. one of source, "
+			    "target required");
+			goto out;
+		}
+		if (m->source != NULL && *m->source && m->id != NULL && *m->id) {
+			bperr(b, line, "both source and id can't be set");
+			goto out;
+		}
+	}
+	if (m->has_sharing && strcmp(m->type, "cache") != 0) {
+		bperr(b, line, "invalid cache sharing set for %s mount", m->type);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+	if (rc == -1)
+		mount_clear(m);
+	return rc;
+}
+
+/* NormalizeWorkdir on Linux: relative paths join the current directory. */
+static char *
+workdir_join(const char *cur, const char *req)
+{
+	char *tmp, *r;
+
+	if (req[0] == '/')
+		return dfgraph_join_root(req);
+	if (asprintf(&tmp, "%s/%s", cur, req) == -1)
+		return NULL;
+	r = dfgraph_join_root(tmp);
+	free(tmp);
+	return r;
+}
+
+/* Expand only for the errors it may raise. */
+static int
+expand_check(struct bp *b, struct state *s, const char *w, size_t line)
+{
+	char *r;
+
+	if (expand(b, w, &s->env, line, &r) == -1)
+		return -1;
+	free(r);
+	return 0;
+}
+
+static int
+expand_all(struct bp *b, struct state *s, const struct dockerfile_instr *ins,
+    size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		char *r;
+
+		if (expand(b, ins->args[i], &s->env, ins->start_line, &r) == -1)
+			return -1;
+		free(r);
+	}
+	return 0;
+}
+
+static int
+dispatch_run(struct bp *b, struct state *s, struct cmd *c)
+{
+	const struct dockerfile_instr *ins = c->ins;
+	size_t i, mi = 0;
+
+	for (i = 0; i < ins->nflags; i++) {
+		struct mount m;
+		char *target;
+		int src;
+
+		if (strcmp(ins->flags[i].name, "mount") != 0)
+			continue;
+		src = c->msrc[mi++];
+		if (mount_parse(b, ins->flags[i].value, &s->env, ins->start_line,
+		    &m) == -1)
+			return -1;
+		c->mfollow[mi - 1] = strcmp(m.type, "bind") == 0 ||
+		    strcmp(m.type, "cache") == 0;
+		if ((m.from == NULL || !*m.from) && strcmp(m.type, "cache") == 0) {
+			free(m.from);
+			m.from = strdup("scratch");
+			src = -1;	/* an empty cache, not a stage */
+			if (m.from == NULL) {
+				mount_clear(&m);
+				return ctx_error_nomem(b->err);
+			}
+		}
+		if (m.from != NULL && *m.from && src >= 0 &&
+		    !b->s[src].dispatched) {
+			bperr(b, ins->start_line, "cannot mount from stage "
+			    "\"%.100s\" to \"%.100s\", stage needs to be defined "
+			    "before current command", m.from,
+			    m.target ? m.target : "");
+			mount_clear(&m);
+			return -1;
+		}
+		if (strcmp(m.type, "secret") == 0 || strcmp(m.type, "ssh") == 0) {
+			mount_clear(&m);
+			continue;
+		}
+		target = workdir_join(s->workdir, m.target ? m.target : "");
+		if (target == NULL) {
+			mount_clear(&m);
+			return ctx_error_nomem(b->err);
+		}
+		/* an image's WORKDIR is unknown: only a known "/" fails */
+		if (strcmp(target, "/") == 0 && (s->workdir_known ||
+		    (m.target != NULL && m.target[0] == '/'))) {
+			bperr(b, ins->start_line, "invalid mount target \"/\"");
+			free(target);
+			mount_clear(&m);
+			return -1;
+		}
+		free(target);
+		if (m.from == NULL || !*m.from) {
+			/* bind and tmpfs alike (rule 4.2's tmpfs quirk) */
+			if (add_read(b, (size_t)(s - b->s),
+			    strcmp(m.type, "bind") == 0 ? DFGRAPH_BIND :
+			    DFGRAPH_TMPFS, c, m.source ? m.source : "") == -1) {
+				mount_clear(&m);
+				return -1;
+			}
+		}
+		mount_clear(&m);
+	}
+	return 0;
+}
+
+/* COPY and ADD: expansion, the rule 8.3 checks, the context paths. */
+static int
+dispatch_copy(struct bp *b, struct state *s, const struct cmd *c)
+{
+	const struct dockerfile_instr *ins = c->ins;
+	const char *v;
+	bool add = ins->kind == DF_ADD;
+	size_t i, nsrc = 0, line = ins->start_line;
+	char **srcs;
+	int rc = -1;
+
+	if ((v = dockerfile_flag(ins, "chown")) != NULL &&
+	    expand_check(b, s, v, line) == -1)
+		return -1;
+	if (add && (v = dockerfile_flag(ins, "checksum")) != NULL &&
+	    expand_check(b, s, v, line) == -1)
+		return -1;
+	for (i = 0; i < ins->nheredocs; i++) {
+		char *r;
+
+		if (!ins->heredocs[i].expand)
+			continue;
+		if (expand(b, ins->heredocs[i].content, &s->env, line, &r) == -1)
+			return -1;
+		free(r);
+	}
+	srcs = calloc(ins->nargs, sizeof(*srcs));
+	if (srcs == NULL)
+		return ctx_error_nomem(b->err);
+	for (i = 0; i + 1 < ins->nargs; i++) {
+		if (dockerfile_is_heredoc(ins->args[i]))
+			continue;
+		if (expand(b, ins->args[i], &s->env, line, &srcs[nsrc]) == -1)
+			goto out;
+		nsrc++;
+	}
+	if (expand_all(b, s, ins, ins->nargs - 1, ins->nargs) == -1)
+		goto out;
+	if (c->from >= 0 && !b->s[c->from].dispatched) {
+		bperr(b, line, "cannot copy from stage \"%.100s\", it needs to "
+		    "be defined before current stage \"%.100s\"",
+		    dockerfile_flag(ins, "from"), s->name ? s->name : "");
+		goto out;
+	}
+	v = add ? dockerfile_flag(ins, "checksum") : NULL;
+	if (v != NULL && *v != '\0') {
+		if (nsrc != 1) {
+			bperr(b, line, "checksum can't be specified for multiple "
+			    "sources");
+			goto out;
+		}
+		if (!is_http(srcs[0]) && !is_git(srcs[0])) {
+			bperr(b, line, "checksum can't be specified for local "
+			    "sources");
+			goto out;
+		}
+	}
+	for (i = 0; i < nsrc; i++) {
+		if (!add && is_http(srcs[i])) {
+			bperr(b, line, "source can't be a URL for COPY");
+			goto out;
+		}
+		if (!add && is_git(srcs[i])) {
+			bperr(b, line, "source can't be a git ref for COPY");
+			goto out;
+		}
+	}
+	for (i = 0; i < nsrc; i++) {
+		if (add && is_http(srcs[i]))
+			continue;
+		if (!add && c->from >= 0)
+			continue;
+		if (add_read(b, (size_t)(s - b->s), add && is_git(srcs[i]) ?
+		    DFGRAPH_GIT : DFGRAPH_COPY, c, srcs[i]) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < nsrc; i++)
+		free(srcs[i]);
+	free(srcs);
+	return rc;
+}
+
+/* dispatchArg */
+static int
+dispatch_arg(struct bp *b, struct state *s, const struct dockerfile_instr *ins)
+{
+	size_t i;
+
+	for (i = 0; i < ins->nargs; i++) {
+		const char *a = ins->args[i], *eq = strchr(a, '=');
+		char *key = strndup(a, eq ? (size_t)(eq - a) : strlen(a));
+		const char *bv, *gv = NULL;
+		char *val = NULL;
+		int r = 0;
+
+		if (key == NULL)
+			return ctx_error_nomem(b->err);
+		bv = env_get(&b->bargs, key);
+		if (bv != NULL)
+			val = strdup(bv);
+		else if (eq != NULL) {
+			if (expand(b, eq + 1, &s->env, ins->start_line, &val) ==
+			    -1) {
+				free(key);
+				return -1;
+			}
+		} else if ((gv = env_get(&b->global, key)) != NULL)
+			val = strdup(gv);
+		if (val != NULL && strcmp(key, "BUILDKIT_SBOM_SCAN_CONTEXT") &&
+		    strcmp(key, "BUILDKIT_SBOM_SCAN_STAGE"))
+			r = env_set(&s->env, key, val);
+		if ((bv != NULL || (eq == NULL && gv != NULL)) && val == NULL)
+			r = -1;
+		free(key);
+		free(val);
+		if (r == -1)
+			return ctx_error_nomem(b->err);
+	}
+	return 0;
+}
+
+static int
+dispatch_cmd(struct bp *b, struct state *s, struct cmd *c)
+{
+	const struct dockerfile_instr *ins = c->ins;
+	size_t i, line = ins->start_line;
+	char *r;
+
+	switch (ins->kind) {
+	case DF_ENV:
+		for (i = 0; i + 3 <= ins->nargs; i += 3) {
+			char *k, *v;
+
+			if (expand(b, ins->args[i], &s->env, line, &k) == -1)
+				return -1;
+			if (expand(b, ins->args[i + 1], &s->env, line, &v) ==
+			    -1) {
+				free(k);
+				return -1;
+			}
+			if (env_set(&s->env, k, v) == -1) {
+				free(k);
+				free(v);
+				return ctx_error_nomem(b->err);
+			}
+			free(k);
+			free(v);
+		}
+		return 0;
+	case DF_LABEL:
+		for (i = 0; i + 3 <= ins->nargs; i += 3)
+			if (expand_all(b, s, ins, i, i + 2) == -1)
+				return -1;
+		return 0;
+	case DF_ARG:
+		return dispatch_arg(b, s, ins);
+	case DF_WORKDIR:
+		if (expand(b, ins->args[0], &s->env, line, &r) == -1)
+			return -1;
+		if (*r == '\0') {
+			free(r);
+			return bperr(b, line, "normalizing workdir: cannot "
+			    "normalize nothing");
+		}
+		{
+			char *w = workdir_join(s->workdir, r);
+			bool abs = r[0] == '/';
+
+			free(r);
+			if (w == NULL)
+				return ctx_error_nomem(b->err);
+			free(s->workdir);
+			s->workdir = w;
+			s->workdir_known = s->workdir_known || abs;
+		}
+		return 0;
+	case DF_EXPOSE:
+	case DF_USER:
+	case DF_STOPSIGNAL:
+		return expand_all(b, s, ins, 0, ins->nargs);
+	case DF_VOLUME:
+		for (i = 0; i < ins->nargs; i++) {
+			if (expand(b, ins->args[i], &s->env, line, &r) == -1)
+				return -1;
+			if (*r == '\0') {
+				free(r);
+				return bperr(b, line, "VOLUME specified can not "
+				    "be an empty string");
+			}
+			free(r);
+		}
+		return 0;
+	case DF_RUN:
+		return dispatch_run(b, s, c);
+	case DF_COPY:
+	case DF_ADD:
+		return dispatch_copy(b, s, c);
+	default:
+		return 0;
+	}
+}
+
+/* Re-point an error "NAME:LINE: msg" at line. */
+static void
+relocate(struct bp *b, size_t line)
+{
+	char m[sizeof(b->err->msg)];
+	const char *p;
+	size_t nl = strlen(b->name);
+
+	if (b->err == NULL || b->err->code != CTX_ERR_DOCKERFILE ||
+	    strncmp(b->err->msg, b->name, nl) != 0 || b->err->msg[nl] != ':')
+		return;
+	p = b->err->msg + nl + 1;
+	p += strspn(p, "0123456789");
+	if (*p == ':')
+		p++;
+	p += strspn(p, " ");
+	snprintf(m, sizeof(m), "%s", p);
+	bperr(b, line, "%s", m);
+}
+
+/* initOnBuildTriggers: the base stage's ONBUILDs run first in the child. */
+static int
+init_onbuild(struct bp *b, size_t si, bool *newdeps)
+{
+	struct state *s = &b->s[si];
+	const struct dockerfile_stage *bst;
+	size_t i, nins = 0;
+	struct cmd *pre = NULL;
+	int rc = -1;
+
+	if (s->base < 0 || s->onbuild_init)
+		return 0;
+	s->onbuild_init = true;
+	/* no pointer into b->s is kept: to_command may move the array */
+	bst = b->s[s->base].st;
+	if (bst == NULL)
+		return 0;
+	for (i = 0; i < bst->ninstrs; i++) {
+		const struct dockerfile_instr *ins =
+		    &b->df->instrs[bst->from + 1 + i];
+		struct dockerfile *t, **nt;
+		struct cmd c, *np;
+
+		if (ins->kind != DF_ONBUILD)
+			continue;
+		if (dockerfile_parse_trigger(ins->expression, b->name,
+		    s->st ? b->df->instrs[s->st->from].start_line : 0, &t,
+		    b->err) == -1) {
+			/* SetLocation: a trigger fails at the child's FROM */
+			relocate(b, s->st ? b->df->instrs[s->st->from].start_line :
+			    0);
+			goto out;
+		}
+		nt = realloc(s->triggers, (s->ntriggers + 1) * sizeof(*nt));
+		if (nt == NULL) {
+			dockerfile_free(t);
+			ctx_error_nomem(b->err);
+			goto out;
+		}
+		s->triggers = nt;
+		s->triggers[s->ntriggers++] = t;
+		/* report errors at the stage's FROM line, as BuildKit does */
+		t->instrs[0].start_line = t->instrs[0].end_line =
+		    s->st ? b->df->instrs[s->st->from].start_line : 0;
+		if (to_command(b, si, &t->instrs[0], true, &c) == -1) {
+			cmd_release(&c);
+			goto out;
+		}
+		s = &b->s[si];	/* to_command may grow b->s */
+		if (c.from >= 0 || c.nmounts > 0)
+			for (size_t k = 0; k < c.nmounts; k++)
+				if (c.msrc[k] >= 0)
+					*newdeps = true;
+		if (c.from >= 0)
+			*newdeps = true;
+		np = realloc(pre, (nins + 1) * sizeof(*np));
+		if (np == NULL) {
+			cmd_release(&c);
+			ctx_error_nomem(b->err);
+			goto out;
+		}
+		pre = np;
+		pre[nins++] = c;
+	}
+	for (i = nins; i > 0; i--) {
+		if (add_cmd(b, s, &pre[i - 1], true) == -1) {
+			nins = i - 1;
+			goto out;
+		}
+	}
+	nins = 0;
+	rc = 0;
+out:
+	for (i = 0; i < nins; i++)
+		cmd_release(&pre[i]);
+	free(pre);
+	return rc;
+}
+
+/* The build graph of rule 4.1: base, COPY --from, bind/cache from=. */
+static int
+graph(struct bp *b, size_t si)
+{
+	struct state *s = &b->s[si];
+	size_t i, k, mi;
+
+	if (s->in_graph || s->named || s->unregistered)
+		return 0;
+	s->in_graph = true;
+	if (s->base >= 0 && graph(b, (size_t)s->base) == -1)
+		return -1;
+	for (i = 0; i < s->ncmds; i++) {
+		const struct cmd *c = &s->cmds[i];
+
+		if (c->from >= 0 && graph(b, (size_t)c->from) == -1)
+			return -1;
+		for (k = 0, mi = 0; k < c->ins->nflags; k++) {
+			bool follow;
+			int src;
+
+			if (strcmp(c->ins->flags[k].name, "mount") != 0)
+				continue;
+			/* tmpfs, ssh and secret mounts ignore their from= */
+			follow = c->mfollow[mi];
+			src = c->msrc[mi++];
+			if (src < 0)
+				continue;
+			if (follow && graph(b, (size_t)src) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A stage may not have more states than this (recursion and quadratic
+ * lookups are bounded by it; BuildKit has no limit). */
+#define BP_MAX_STATES 4096
+
+static bool
+is_named_context(const struct bp *b, const char *name)
+{
+	size_t i;
+
+	if (strcasecmp(name, "scratch") == 0 || strcasecmp(name, "context") == 0)
+		return false;
+	for (i = 0; i < b->opt->nnamed_contexts; i++)
+		if (b->opt->named_contexts[i] != NULL &&
+		    strcmp(b->opt->named_contexts[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* defaultArgs: the automatic platform arguments, then --build-arg. */
+static int
+default_args(struct bp *b, const char *target)
+{
+	static const char *const k[] = { "BUILDPLATFORM", "BUILDOS",
+	    "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT", "TARGETPLATFORM",
+	    "TARGETOS", "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT",
+	    "TARGETSTAGE" };
+	const char *plat = *BP_VARIANT ? "linux/" BP_ARCH "/" BP_VARIANT :
+	    "linux/" BP_ARCH;
+	const char *v[] = { plat, "linux", "", BP_ARCH, BP_VARIANT, plat,
+	    "linux", "", BP_ARCH, BP_VARIANT, target };
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		const char *o = env_get(&b->bargs, k[i]);
+
+		if (env_set(&b->global, k[i], o ? o : v[i]) == -1)
+			return ctx_error_nomem(b->err);
+	}
+	return 0;
+}
+
+/* buildMetaArgs: the ARGs before the first FROM. */
+static int
+meta_args(struct bp *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->df->nmeta; i++) {
+		const struct dockerfile_instr *ins = &b->df->instrs[i];
+
+		if (ins->kind != DF_ARG)
+			continue;
+		for (j = 0; j < ins->nargs; j++) {
+			const char *a = ins->args[j], *eq = strchr(a, '=');
+			char *key = strndup(a, eq ? (size_t)(eq - a) : strlen(a));
+			const char *bv;
+			char *val = NULL;
+			int r = 0;
+
+			if (key == NULL)
+				return ctx_error_nomem(b->err);
+			if ((bv = env_get(&b->bargs, key)) != NULL)
+				r = env_set(&b->global, key, bv);
+			else if (eq != NULL) {
+				if (expand(b, eq + 1, &b->global, ins->start_line,
+				    &val) == -1) {
+					free(key);
+					return -1;
+				}
+				r = env_set(&b->global, key, val);
+			}
+			free(key);
+			free(val);
+			if (r == -1)
+				return ctx_error_nomem(b->err);
+		}
+	}
+	return 0;
+}
+
+static int
+build_states(struct bp *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->df->nstages; i++) {
+		const struct dockerfile_stage *st = &b->df->stages[i];
+		size_t line = b->df->instrs[st->from].start_line;
+		struct state *s;
+		char *base;
+		int si;
+
+		if (expand(b, st->base, &b->global, line, &base) == -1)
+			return -1;
+		if (*base == '\0') {
+			free(base);
+			return bperr(b, line, "base name (%.200s) should not be "
+			    "blank", st->base);
+		}
+		if (st->platform != NULL) {
+			char *pl;
+
+			if (expand(b, st->platform, &b->global, line, &pl) ==
+			    -1) {
+				free(base);
+				return -1;
+			}
+			if (*pl == '\0') {
+				free(pl);
+				free(base);
+				return bperr(b, line, "empty platform value from "
+				    "expression %.200s", st->platform);
+			}
+			free(pl);
+		}
+		if ((si = state_new(b)) == -1) {
+			free(base);
+			return ctx_error_nomem(b->err);
+		}
+		s = &b->s[si];
+		s->st = st;
+		s->base_name = base;
+		s->name = st->name;
+		/* addState: the base is an earlier stage named exactly so */
+		for (j = 0; j < (size_t)si; j++)
+			if (b->s[j].name != NULL &&
+			    strcmp(b->s[j].name, base) == 0)
+				s->base = (int)j;
+		if (st->name != NULL && is_named_context(b, st->name)) {
+			s->named = true;
+			s->dispatched = true;
+			s->base = -1;
+		}
+	}
+	return 0;
+}
+
+static int
+init_env(struct bp *b, struct state *s)
+{
+	if (s->base >= 0) {
+		struct state *base = &b->s[s->base];
+
+		if (!base->named) {
+			if (env_copy(&s->env, &base->env) == -1)
+				return ctx_error_nomem(b->err);
+			s->workdir = strdup(base->workdir ? base->workdir : "/");
+			s->workdir_known = base->workdir_known;
+			return s->workdir ? 0 : ctx_error_nomem(b->err);
+		}
+	}
+	/* an image's ENV is unknown (spec: Uncertain); PATH is always set */
+	if (env_set(&s->env, "PATH", BP_DEFAULT_PATH) == -1)
+		return ctx_error_nomem(b->err);
+	s->workdir = strdup("/");
+	return s->workdir ? 0 : ctx_error_nomem(b->err);
+}
+
+static void
+bp_free(struct bp *b)
+{
+	size_t i, k;
+
+	for (i = 0; i < b->ns; i++) {
+		struct state *s = &b->s[i];
+
+		free(s->base_name);
+		free(s->deps);
+		for (k = 0; k < s->ncmds; k++) {
+			free(s->cmds[k].msrc);
+			free(s->cmds[k].mfollow);
+		}
+		free(s->cmds);
+		for (k = 0; k < s->ntriggers; k++)
+			dockerfile_free(s->triggers[k]);
+		free(s->triggers);
+		env_free(&s->env);
+		free(s->workdir);
+	}
+	free(b->s);
+	env_free(&b->global);
+	env_free(&b->bargs);
+	for (i = 0; i < b->nreads; i++)
+		free(b->reads[i].src);
+	free(b->reads);
+}
+
+static int
+compute(struct bp *b, struct dfgraph *out)
+{
+	const struct buildplan_options *opt = b->opt;
+	size_t i, k, nstages, n = 0;
+	int target;
+	unsigned char *mark = NULL;
+	bool newdeps;
+	int rc = -1;
+
+	for (i = 0; i < opt->nbuild_args; i++) {
+		const char *a = opt->build_args[i], *eq;
+
+		if (a == NULL)
+			continue;
+		eq = strchr(a, '=');
+		if (env_add(&b->bargs, a, eq ? (size_t)(eq - a) : strlen(a),
+		    eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0) == -1)
+			return ctx_error_nomem(b->err);
+	}
+	if (b->df->nstages == 0)
+		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: dockerfile "
+		    "contains no stages to build", b->name);
+	if (b->df->nstages > BP_MAX_STATES)
+		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: more than "
+		    "%d stages", b->name, BP_MAX_STATES);
+	if (default_args(b, opt->target && *opt->target ? opt->target :
+	    b->df->stages[b->df->nstages - 1].name ?
+	    b->df->stages[b->df->nstages - 1].name : "") == -1 ||
+	    meta_args(b) == -1 || build_states(b) == -1)
+		return -1;
+	nstages = b->ns;
+
+	/* resolveTarget */
+	if (opt->target != NULL && *opt->target != '\0') {
+		target = find_by_name(b, opt->target);
+		if (target == -1)
+			return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: "
+			    "target stage \"%.200s\" could not be found", b->name,
+			    opt->target);
+	} else
+		target = (int)nstages - 1;
+
+	/* buildStageDependencyGraph (the states that exist now) */
+	for (i = 0; i < nstages; i++) {
+		const struct dockerfile_stage *st = b->s[i].st;
+
+		for (k = 0; k < st->ninstrs; k++) {
+			struct cmd c;
+
+			if (to_command(b, i, &b->df->instrs[st->from + 1 + k],
+			    false, &c) == -1) {
+				cmd_release(&c);
+				return -1;
+			}
+			if (add_cmd(b, &b->s[i], &c, false) == -1)
+				return -1;
+			if (b->ns > BP_MAX_STATES)
+				return ctx_error_set(b->err, CTX_ERR_DOCKERFILE,
+				    "%s: more than %d stages and images",
+				    b->name, BP_MAX_STATES);
+		}
+	}
+	mark = calloc(b->ns + 1, 1);
+	if (mark == NULL)
+		return ctx_error_nomem(b->err);
+	for (i = 0; i < b->ns; i++)
+		if (mark[i] == 0 && cycle_from(b, i, mark)) {
+			free(mark);
+			return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: "
+			    "circular dependency detected on stage: %s",
+			    b->name, b->s[i].name ? b->s[i].name : "");
+		}
+	free(mark);
+	mark = NULL;
+
+	/* resolveStages: reachability, ONBUILD triggers until no new deps */
+	do {
+		size_t n0;
+
+		newdeps = false;
+		free(mark);
+		mark = calloc(b->ns + 1, 1);
+		if (mark == NULL)
+			return ctx_error_nomem(b->err);
+		reach(b, (size_t)target, mark);
+		n0 = b->ns;	/* triggers only append images */
+		for (i = 0; i < n0; i++) {
+			if (!mark[i] || b->s[i].unregistered)
+				continue;
+			if (init_onbuild(b, i, &newdeps) == -1)
+				goto out;
+			if (b->ns > BP_MAX_STATES) {
+				ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: "
+				    "more than %d stages and images", b->name,
+				    BP_MAX_STATES);
+				goto out;
+			}
+		}
+	} while (newdeps);
+	/* resolveBaseImage parses every image name, reachable or not */
+	for (i = 0; i < b->ns; i++) {
+		const struct state *s = &b->s[i];
+		const char *why;
+
+		if (s->base >= 0 || (why = ref_check(s->base_name)) == NULL)
+			continue;
+		bperr(b, s->st ? b->df->instrs[s->st->from].start_line : s->line,
+		    "failed to parse stage name \"%.200s\": %s", s->base_name,
+		    why);
+		goto out;
+	}
+	free(mark);
+	mark = calloc(b->ns + 1, 1);
+	if (mark == NULL)
+		return ctx_error_nomem(b->err);
+	reach(b, (size_t)target, mark);
+
+	/* dispatchStages: reachable stages in file order */
+	for (i = 0; i < nstages; i++) {
+		struct state *s = &b->s[i];
+
+		if (!mark[i] || s->dispatched)
+			continue;
+		if (init_env(b, s) == -1)
+			goto out;
+		s->dispatched = true;
+		for (k = 0; k < s->ncmds; k++)
+			if (dispatch_cmd(b, s, &s->cmds[k]) == -1)
+				goto out;
+	}
+
+	if (graph(b, (size_t)target) == -1)
+		goto out;
+	for (i = 0; i < b->nreads; i++)
+		b->reads[i].in_graph = b->s[b->reads[i].stage].in_graph;
+	/* the reads point into the triggers: both move to out */
+	for (i = 0; i < b->ns; i++)
+		n += b->s[i].ntriggers;
+	if (n > 0 && (out->triggers = calloc(n, sizeof(*out->triggers))) ==
+	    NULL) {
+		ctx_error_nomem(b->err);
+		goto out;
+	}
+	for (i = 0; i < b->ns; i++) {
+		for (k = 0; k < b->s[i].ntriggers; k++)
+			out->triggers[out->ntriggers++] = b->s[i].triggers[k];
+		b->s[i].ntriggers = 0;
+	}
+	out->reads = b->reads;
+	out->nreads = b->nreads;
+	b->reads = NULL;
+	b->nreads = b->rcap = 0;
+	rc = 0;
+out:
+	free(mark);
+	return rc;
+}
+
+int
+dfgraph_compute(const struct dockerfile *df, const char *name,
+    const struct buildplan_options *opt, struct dfgraph *out,
+    struct ctx_error *err)
+{
+	static const struct buildplan_options none;
+	struct bp b = { .name = name ? name : "Dockerfile", .err = err };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	b.opt = opt ? opt : &none;
+	b.df = df;
+	rc = compute(&b, out);
+	bp_free(&b);
+	if (rc == -1)
+		dfgraph_free(out);
+	return rc;
+}
+
+void
+dfgraph_free(struct dfgraph *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->nreads; i++)
+		free(g->reads[i].src);
+	free(g->reads);
+	for (i = 0; i < g->ntriggers; i++)
+		dockerfile_free(g->triggers[i]);
+	free(g->triggers);
+	memset(g, 0, sizeof(*g));
+}
