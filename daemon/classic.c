@@ -27,7 +27,7 @@ struct walker {
 	const struct classic_walk_options *opt;
 	struct entry_list *out;
 	struct pathbuf path;
-	size_t npat;
+	size_t npat, npre;
 };
 
 static void
@@ -115,7 +115,7 @@ walker_add(struct walker *w, int dirfd, const char *name, const struct stat *st,
 }
 
 static int walker_dir(struct walker *w, int fd, int pre_list, int pre_enter,
-    int tar, const bool *tar_info, struct ctx_error *err);
+    const bool *pre_anc, int tar, const bool *tar_info, struct ctx_error *err);
 
 /* What the two walks decide for one child of a directory. */
 struct child_plan {
@@ -124,13 +124,20 @@ struct child_plan {
 	int tar_enter;		/* the tar walk walks into it */
 };
 
+/*
+ * MatchesOrParentMatches for one child; parent_anc carries which patterns
+ * matched an ancestor, so no file re-matches its ancestors (anc receives
+ * the directory's own, for its children).
+ */
 static int
 walker_precheck(struct walker *w, int dirfd, const char *name,
-    const struct stat *st, struct child_plan *plan, struct ctx_error *err)
+    const struct stat *st, const bool *parent_anc, bool *anc,
+    struct child_plan *plan, struct ctx_error *err)
 {
 	bool excluded;
 
-	if (matcher_matches_or_parent(w->opt->precheck, w->path.s, w->path.len,
+	if (matcher_matches_or_parent_at(w->opt->precheck, w->path.s,
+	    w->path.len, parent_anc, S_ISDIR(st->st_mode) ? anc : NULL,
 	    &excluded, err) < 0)
 		return -1;
 	if (S_ISDIR(st->st_mode)) {
@@ -177,7 +184,8 @@ walker_tar(struct walker *w, int dirfd, const char *name, const struct stat *st,
 
 static int
 walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
-    int pre, int tar, const bool *tar_info, bool *info, struct ctx_error *err)
+    int pre, const bool *pre_anc, bool *anc, int tar, const bool *tar_info,
+    bool *info, struct ctx_error *err)
 {
 	struct child_plan plan = {0, 0, 0};
 	struct stat st;
@@ -191,7 +199,8 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
 		walker_warn(w, "Can't add file", strerror(errno));
 		return 0;
 	}
-	if (pre && walker_precheck(w, dirfd, dn->name, &st, &plan, err) < 0)
+	if (pre && walker_precheck(w, dirfd, dn->name, &st, pre_anc, anc, &plan,
+	    err) < 0)
 		return -1;
 	if (tar && walker_tar(w, dirfd, dn->name, &st, tar_info, info, &plan, err) < 0)
 		return -1;
@@ -215,8 +224,8 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
 		walker_warn(w, "Tar: Can't stat file", strerror(errno));
 		return 0;
 	}
-	rc = walker_dir(w, fd, plan.pre_list, plan.pre_enter, plan.tar_enter,
-	    info, err);
+	rc = walker_dir(w, fd, plan.pre_list, plan.pre_enter, anc,
+	    plan.tar_enter, info, err);
 	w->v->ops->close(w->v->ctx, fd);
 	return rc;
 }
@@ -228,11 +237,11 @@ walker_child(struct walker *w, int dirfd, const struct dirlist_name *dn,
  * tar_info the directory's own per-pattern results (NULL at the root).
  */
 static int
-walker_dir(struct walker *w, int fd, int pre_list, int pre_enter, int tar,
-    const bool *tar_info, struct ctx_error *err)
+walker_dir(struct walker *w, int fd, int pre_list, int pre_enter,
+    const bool *pre_anc, int tar, const bool *tar_info, struct ctx_error *err)
 {
 	struct dirlist dl;
-	bool *info = NULL;
+	bool *info = NULL, *anc = NULL;
 	size_t i, mark = w->path.len;
 	int rc = 0;
 
@@ -250,15 +259,19 @@ walker_dir(struct walker *w, int fd, int pre_list, int pre_enter, int tar,
 	}
 	if (tar && (info = calloc(w->npat + 1, sizeof(*info))) == NULL)
 		rc = ctx_error_nomem(err);
+	if (pre_enter && (anc = calloc(w->npre + 1, sizeof(*anc))) == NULL)
+		rc = ctx_error_nomem(err);
 	for (i = 0; rc == 0 && i < dl.n; i++) {
 		if (pathbuf_push(&w->path, dl.v[i].name, dl.v[i].len, err) < 0) {
 			rc = -1;
 			break;
 		}
-		rc = walker_child(w, fd, &dl.v[i], pre_enter, tar, tar_info, info, err);
+		rc = walker_child(w, fd, &dl.v[i], pre_enter, pre_anc, anc, tar,
+		    tar_info, info, err);
 		pathbuf_trunc(&w->path, mark);
 	}
 	free(info);
+	free(anc);
 	dirlist_free(&dl);
 	return rc;
 }
@@ -275,12 +288,13 @@ classic_walk(const struct fsview *v, const struct classic_walk_options *opt,
 	w.opt = opt;
 	w.out = out;
 	w.npat = matcher_count(opt->tar);
+	w.npre = matcher_count(opt->precheck);
 	pathbuf_init(&w.path);
 	/* Our own handle: the walk consumes the directory offset. */
 	fd = v->ops->root(v->ctx);
 	if (fd < 0)
 		return ctx_error_sys(err, errno, "open '%s'", opt->root);
-	rc = walker_dir(&w, fd, 1, 1, 1, NULL, err);
+	rc = walker_dir(&w, fd, 1, 1, NULL, 1, NULL, err);
 	v->ops->close(v->ctx, fd);
 	pathbuf_free(&w.path);
 	return rc;

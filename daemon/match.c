@@ -532,6 +532,42 @@ match_ancestors(struct matcher *m, struct match_pattern *p, const char *path,
 }
 
 int
+matcher_matches_or_parent_at(struct matcher *m, const char *path, size_t len,
+    const bool *parent_anc, bool *anc_out, bool *excluded,
+    struct ctx_error *err)
+{
+	struct match_pattern *p;
+	bool matched = false, self, done = false;
+	size_t i, bad = 0;
+	int rc;
+
+	for (i = 0; i < m->n; i++) {
+		p = &m->pats[i];
+		if (anc_out == NULL && (done || p->exclusion != matched))
+			continue;
+		rc = match_one(m, p, path, len);
+		self = rc == 1;
+		if (anc_out != NULL)
+			anc_out[i] = self || (parent_anc != NULL && parent_anc[i]);
+		/* plain patterns only while unmatched, exceptions while matched */
+		if (done || p->exclusion != matched)
+			continue;
+		if (rc < 0) {
+			/* docker stops here; anc_out is still filled in */
+			done = true;
+			bad = i;
+			continue;
+		}
+		if (self || (parent_anc != NULL && parent_anc[i]))
+			matched = !p->exclusion;
+	}
+	if (done)
+		return match_fail(m, bad, err);
+	*excluded = matched;
+	return 0;
+}
+
+int
 matcher_matches_or_parent(struct matcher *m, const char *path, size_t len,
     bool *excluded, struct ctx_error *err)
 {

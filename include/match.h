@@ -73,6 +73,19 @@ int matcher_matches_or_parent(struct matcher *m, const char *path, size_t len,
     bool *excluded, struct ctx_error *err);
 
 /*
+ * MatchesOrParentMatches with the ancestors' results carried down a walk:
+ * parent_anc[i] says pattern i matched some ancestor of path (NULL at the
+ * top level).  When anc_out is not NULL every pattern is tried on path and
+ * anc_out[i] receives parent_anc[i] || (i matches path), for path's
+ * children; errors count as no match there, as in docker's ancestor loop.
+ * The same answer as matcher_matches_or_parent() without re-matching every
+ * ancestor of every file.
+ */
+int matcher_matches_or_parent_at(struct matcher *m, const char *path,
+    size_t len, const bool *parent_anc, bool *anc_out, bool *excluded,
+    struct ctx_error *err);
+
+/*
  * The deprecated PatternMatcher.Matches(path), which the docker CLI's
  * TrimBuildFilesFromExcludes still uses to decide whether to re-include the
  * Dockerfile and .dockerignore: of the ancestors it tries only the one with

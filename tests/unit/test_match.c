@@ -224,6 +224,36 @@ walk_path(struct matcher *m, const struct vector *v, char *sent,
 	return walk;
 }
 
+/* MatchesOrParentMatches as the classic walk computes it: each ancestor's
+ * pattern results carried down (matcher_matches_or_parent_at). */
+static char
+mopm_carried(struct matcher *m, const struct vector *v)
+{
+	size_t n = matcher_count(m), k;
+	bool *a = calloc(n + 1, 1), *b = calloc(n + 1, 1), *t, ex;
+	const bool *parent = NULL;
+	struct ctx_error err;
+	char r;
+
+	for (k = 0; k < v->pathlen; k++) {
+		if (v->path[k] != '/')
+			continue;
+		(void)matcher_matches_or_parent_at(m, v->path, k, parent, a, &ex, &err);
+		parent = a;
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (matcher_matches_or_parent_at(m, v->path, v->pathlen, parent, NULL,
+	    &ex, &err) < 0)
+		r = 'E';
+	else
+		r = ex ? '1' : '0';
+	free(a);
+	free(b);
+	return r;
+}
+
 static void
 test_vector(void **state)
 {
@@ -245,6 +275,10 @@ test_vector(void **state)
 			got_mopm = 'E';
 		else
 			got_mopm = ex ? '1' : '0';
+		/* the walk's form, ancestors' results carried down, agrees */
+		if (mopm_carried(m, v) != got_mopm)
+			fail_msg("vector %s: carried mopm %c, direct %c", v->id,
+			    mopm_carried(m, v), got_mopm);
 		got_walk = walk_path(m, v, &got_sent, &err);
 	}
 	if (got_mopm != want_mopm || got_walk != want_walk ||
