@@ -10,7 +10,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 B         ?= build
 
-PKGS      := libpcre2-8 libcrypto jansson libsystemd
+PKGS      := libpcre2-8 libcrypto jansson libsystemd libgit2
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla
 HARDEN    := -fstack-protector-strong -fPIE
@@ -19,7 +19,7 @@ CFLAGS    ?=
 CPPFLAGS  += -Iinclude -DCTXD_VERSION='"$(VERSION)"'
 ALLCFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(OPT) \
              $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
-LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
+LDLIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 ALLLDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 # The daemon's own files (main, socket, clients, commands) link into

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "client.h"
 #include "context.h"
+#include "hazrules.h"
 #include "manifest.h"
 #include "proto.h"
 #include "sockpath.h"
@@ -29,6 +31,8 @@ struct cli {
 	size_t nbuild_args;
 	int no_daemon;
 	int json;
+	struct check_options check;
+	bool check_opts;	/* --format, --fail-on or --large given */
 	const char *socket;
 };
 
@@ -44,12 +48,16 @@ static const char usage_text[] =
 "             sorted as LC_ALL=C sort sorts)\n"
 "  manifest   print the ctx-v1 manifest: '<type> <perm> <size> <digest> <path>'\n"
 "  hash       print the context hash, sha256:<hex> of the manifest\n"
+"  check      report hazards in the context (secrets, virtualenvs, .git,\n"
+"             caches, large and git-ignored files) and dead weight; exit 0\n"
+"             clean, 1 a finding at or above --fail-on, 2 an error\n"
 "  status     the daemon's view of DIR: state, entries, bytes, hash, findings\n"
 "  watch      print the daemon's events for DIR until interrupted\n"
 "  shutdown   stop the daemon\n"
 "\n"
 "ls, manifest and hash ask the daemon ctxd, starting it when none runs, and\n"
 "register DIR with it; --no-daemon computes them in this process instead.\n"
+"check computes in this process either way (for now).\n"
 "\n"
 "Options:\n"
 "  -f, --file DOCKERFILE    the Dockerfile, relative to the current directory\n"
@@ -60,7 +68,11 @@ static const char usage_text[] =
 "      --target STAGE       BuildKit: the stage to build (default: the last)\n"
 "      --build-arg K=V      BuildKit: a build argument (repeatable)\n"
 "      --no-daemon          compute in this process, never talk to or start\n"
-"                           the daemon (ls, manifest and hash only)\n"
+"                           the daemon (ls, manifest, hash and check only)\n"
+"      --format FMT         check: text (default), json or sarif (2.1.0)\n"
+"      --fail-on LEVEL      check: critical, high (default), medium or low\n"
+"      --large SIZE         check: files over SIZE bytes (K, M, G suffixes)\n"
+"                           are `large` (default 50M)\n"
 "      --json               status and watch: JSON, one object a line\n"
 "      --socket PATH        the daemon's socket (default: $CTXD_SOCKET, else\n"
 "                           $XDG_RUNTIME_DIR/ctxd/ctxd.sock, else\n"
@@ -87,6 +99,19 @@ static const char *const command_help[][2] = {
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [--no-daemon] "
 	    "[DIR]\nPrints sha256:<hex>, the SHA-256 of the manifest "
 	    "(`ctxctl manifest | sha256sum`).\n"},
+	{"check", "usage: ctxctl check [--format text|json|sarif] [--fail-on "
+	    "critical|high|medium|low]\n    [--large SIZE] [-f DOCKERFILE] "
+	    "[--builder classic|buildkit] [--target STAGE]\n    [--build-arg K=V] "
+	    "[--no-daemon] [DIR]\n"
+	    "Reports the hazards in what docker would send: secrets (by name and "
+	    "content,\nnever printed: a redacted preview), virtualenvs, .git/.hg/"
+	    ".svn, __pycache__,\nnode_modules, tool caches, editor junk and core "
+	    "dumps, large files, files git\nignores; whether a COPY/ADD puts each "
+	    "into an image layer (a secret that is\nin_image is critical); and the "
+	    "dead weight no instruction uses.  Accept a\nfinding with `# ctxd:allow "
+	    "RULE PATH` in .dockerignore or `RULE PATH` in\n.ctxdignore.  Exit 0 "
+	    "when nothing at or above --fail-on (default high) is\nfound, 1 when "
+	    "something is, 2 on error.\n"},
 	{"status", "usage: ctxctl status [--json] [-f DOCKERFILE] [--builder "
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
 	    "Prints the daemon's view of DIR (registering it first): state, "
@@ -177,7 +202,7 @@ static int
 local_command(const char *cmd)
 {
 	return strcmp(cmd, "ls") == 0 || strcmp(cmd, "manifest") == 0 ||
-	    strcmp(cmd, "hash") == 0;
+	    strcmp(cmd, "hash") == 0 || strcmp(cmd, "check") == 0;
 }
 
 /* The daemon path. */
@@ -562,6 +587,32 @@ default_builder(void)
 	return BUILDER_BUILDKIT;
 }
 
+/* "123", "4K", "50M", "1G" (powers of 1024) into *out; -1 if malformed. */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno != 0 || *s == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift != 0)
+		end++;
+	if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 static const struct option longopts[] = {
 	{"file", required_argument, NULL, 'f'},
 	{"builder", required_argument, NULL, 'b'},
@@ -570,6 +621,9 @@ static const struct option longopts[] = {
 	{"no-daemon", no_argument, NULL, 'n'},
 	{"json", no_argument, NULL, 'j'},
 	{"socket", required_argument, NULL, 's'},
+	{"format", required_argument, NULL, 'F'},
+	{"fail-on", required_argument, NULL, 'O'},
+	{"large", required_argument, NULL, 'L'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -609,6 +663,29 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 		case 's':
 			cli->socket = optarg;
 			break;
+		case 'F':
+			if (strcmp(optarg, "text") == 0)
+				cli->check.format = CHECK_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				cli->check.format = CHECK_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				cli->check.format = CHECK_SARIF;
+			else
+				return usage_error("unknown format (text, json or sarif):", optarg);
+			cli->check_opts = true;
+			break;
+		case 'O':
+			if ((cli->check.fail_on = hazard_severity_parse(optarg)) < 0)
+				return usage_error("unknown level (critical, high, medium "
+				    "or low):", optarg);
+			cli->check_opts = true;
+			break;
+		case 'L':
+			if (parse_size(optarg, &cli->check.large_bytes) < 0)
+				return usage_error("bad size (bytes, or with K, M or G):",
+				    optarg);
+			cli->check_opts = true;
+			break;
 		case 'h':
 			help = 1;
 			break;
@@ -633,6 +710,9 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 	}
 	if (cli->no_daemon && !local_command(*cmd))
 		return usage_error("--no-daemon does not apply to", *cmd);
+	if (cli->check_opts && strcmp(*cmd, "check") != 0)
+		return usage_error("--format, --fail-on and --large apply to check, "
+		    "not", *cmd);
 	if (cli->json && strcmp(*cmd, "status") != 0 && strcmp(*cmd, "watch") != 0)
 		return usage_error("--json applies to status and watch, not", *cmd);
 	if (strcmp(*cmd, "shutdown") == 0 && optind < argc)
@@ -660,8 +740,12 @@ main(int argc, char **argv)
 		perror("ctxctl");
 		return EXIT_REFUSED;
 	}
+	cli.check.fail_on = SEV_HIGH;
 	rc = parse_args(argc, argv, &cli, &cmd);
-	if (rc < 0 && cli.no_daemon)
+	if (rc < 0 && strcmp(cmd, "check") == 0) {
+		cli.check.ctx = &cli.ctx;
+		rc = check_run(&cli.check);
+	} else if (rc < 0 && cli.no_daemon)
 		rc = run_command(cmd, &cli);
 	else if (rc < 0)
 		rc = daemon_command(cmd, &cli);

@@ -263,7 +263,7 @@ finish(struct project *p, bool ok, bool always)
 		emit_context(p);
 	}
 	if (p->state == PROJECT_READY)
-		findings = hazard_scan(&p->ctx.entries);
+		findings = hazard_scan_at(&p->ctx.entries, p->rootfd, p->root);
 	if (findings == NULL)
 		findings = json_array();
 	added = hazard_diff(findings, p->findings);
@@ -281,6 +281,36 @@ finish(struct project *p, bool ok, bool always)
 	json_decref(removed);
 	json_decref(p->findings);
 	p->findings = findings;
+}
+
+/*
+ * The Dockerfile and the ignore files are read from the file system, not
+ * through the view, so the walk alone does not keep their directories
+ * watched: BuildKit with no COPY never enters the root, and -f
+ * docker/Dockerfile with docker excluded never enters docker.  Enter them
+ * (each ancestor too) so that their edits are seen.
+ */
+static void
+enter_config_dirs(struct project *p, const struct fsview *view)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+	size_t i, n;
+	int h;
+
+	if ((h = view->ops->openpath(view->ctx, ".")) >= 0)
+		view->ops->close(view->ctx, h);
+	for (i = 0; i < p->nconfig; i++) {
+		if ((slash = strrchr(p->config[i], '/')) == NULL ||
+		    (n = (size_t)(slash - p->config[i])) >= sizeof(dir))
+			continue;
+		memcpy(dir, p->config[i], n);
+		dir[n] = '\0';
+		/* A missing one fails with its parent entered: its creation
+		 * is seen. */
+		if ((h = view->ops->openpath(view->ctx, dir)) >= 0)
+			view->ops->close(view->ctx, h);
+	}
 }
 
 /* The whole context, walked over the tree. */
@@ -308,6 +338,7 @@ recompute_full(struct project *p, bool always)
 	memset(&p->error, 0, sizeof(p->error));
 	tree_walk_begin(&p->tree);
 	ok = context_build(&opt, &c, &p->error) == 0;
+	enter_config_dirs(p, &view);
 	tree_walk_end(&p->tree);
 	if (ok && fill_digests(p, &c.entries, &p->error) < 0) {
 		context_free(&c);

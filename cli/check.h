@@ -1,0 +1,31 @@
+/*
+ * `ctxctl check`: the pre-build hook.  Computes the context, the
+ * Dockerfile's use of it and the hazards in it, and prints them as text,
+ * one JSON object or SARIF 2.1.0.  Computed in this process in both modes
+ * (with or without --no-daemon) for now, through the same engine library
+ * the daemon links.
+ */
+#ifndef CTXD_CHECK_H
+#define CTXD_CHECK_H
+
+#include <stdint.h>
+
+#include "context.h"
+
+enum check_format { CHECK_TEXT, CHECK_JSON, CHECK_SARIF };
+
+#define CHECK_EXIT_CLEAN 0	/* nothing at or above the level */
+#define CHECK_EXIT_FOUND 1	/* something is */
+#define CHECK_EXIT_ERROR 2	/* the check could not run */
+
+struct check_options {
+	const struct context_options *ctx;	/* borrowed */
+	enum check_format format;
+	int fail_on;			/* enum hazard_severity */
+	uint64_t large_bytes;		/* 0: the default */
+};
+
+/* Runs the check and prints its report on stdout; returns the exit status. */
+int check_run(const struct check_options *opt);
+
+#endif

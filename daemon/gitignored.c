@@ -1,0 +1,147 @@
+/*
+ * Files git ignores (see gitignored.h), asked of libgit2 one path at a
+ * time: git_ignore_path_is_ignored() applies .gitignore files, the
+ * repository's info/exclude and core.excludesFile as git does, and the
+ * index says what is tracked.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#include "gitignored.h"
+
+struct gitignored {
+	git_repository *repo;
+	git_index *index;
+	char *prefix;		/* root relative to the work tree, "" or ".../" */
+	size_t plen;
+	char *buf;		/* prefix + path */
+	size_t cap;
+};
+
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+static int git_init_rc;
+
+static void
+git_init(void)
+{
+	git_init_rc = git_libgit2_init();
+}
+
+static int
+git_fail(struct ctx_error *err, const char *what, const char *root)
+{
+	const git_error *e = git_error_last();
+
+	return ctx_error_set(err, CTX_ERR_CONTEXT, "git: %s %s: %s", what, root,
+	    e != NULL && e->message != NULL ? e->message : "failed");
+}
+
+int
+gitignored_open(const char *root, struct gitignored **out,
+    struct ctx_error *err)
+{
+	struct gitignored *g;
+	const char *wd;
+	size_t wlen, rlen = strlen(root);
+	int rc;
+
+	*out = NULL;
+	pthread_once(&git_once, git_init);
+	if (git_init_rc < 0)
+		return git_fail(err, "cannot initialise libgit2 for", root);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return ctx_error_nomem(err);
+	rc = git_repository_open_ext(&g->repo, root, 0, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		free(g);
+		return 0;
+	}
+	if (rc < 0) {
+		git_fail(err, "cannot open the repository of", root);
+		free(g);
+		return -1;
+	}
+	wd = git_repository_workdir(g->repo);
+	wlen = wd != NULL ? strlen(wd) : 0;	/* ends in '/' */
+	/* The root must be the work tree or below it (not in .git). */
+	if (wd == NULL || !(rlen + 1 >= wlen && strncmp(root, wd, wlen - 1) == 0 &&
+	    (root[wlen - 1] == '\0' || root[wlen - 1] == '/'))) {
+		gitignored_free(g);
+		return 0;
+	}
+	if (rlen + 1 > wlen &&
+	    (strncmp(root + wlen, ".git", 4) == 0 &&
+	    (root[wlen + 4] == '\0' || root[wlen + 4] == '/'))) {
+		gitignored_free(g);
+		return 0;
+	}
+	if (asprintf(&g->prefix, "%s%s", rlen + 1 > wlen ? root + wlen : "",
+	    rlen + 1 > wlen ? "/" : "") < 0) {
+		g->prefix = NULL;
+		gitignored_free(g);
+		return ctx_error_nomem(err);
+	}
+	g->plen = strlen(g->prefix);
+	if (git_repository_index(&g->index, g->repo) < 0)
+		g->index = NULL;	/* no index: nothing is tracked */
+	*out = g;
+	return 0;
+}
+
+void
+gitignored_free(struct gitignored *g)
+{
+	if (g == NULL)
+		return;
+	git_index_free(g->index);
+	git_repository_free(g->repo);
+	free(g->prefix);
+	free(g->buf);
+	free(g);
+}
+
+static bool
+tracked_below(struct gitignored *g, const char *full, bool dir)
+{
+	size_t pos;
+
+	if (g->index == NULL)
+		return false;
+	if (!dir)
+		return git_index_get_bypath(g->index, full, 0) != NULL;
+	/* any index entry under full/ */
+	strcat(g->buf, "/");
+	pos = 0;
+	return git_index_find_prefix(&pos, g->index, g->buf) == 0;
+}
+
+bool
+gitignored_path(struct gitignored *g, const char *path, size_t len, bool dir)
+{
+	int ignored = 0;
+	size_t need = g->plen + len + 2;
+
+	if (need > g->cap) {
+		char *b = realloc(g->buf, need);
+		if (b == NULL)
+			return false;
+		g->buf = b;
+		g->cap = need;
+	}
+	memcpy(g->buf, g->prefix, g->plen);
+	memcpy(g->buf + g->plen, path, len);
+	g->buf[g->plen + len] = '\0';
+	/* libgit2 takes a trailing '/' as "this is a directory" */
+	if (dir) {
+		g->buf[g->plen + len] = '/';
+		g->buf[g->plen + len + 1] = '\0';
+	}
+	if (git_ignore_path_is_ignored(&ignored, g->repo, g->buf) < 0 || !ignored)
+		return false;
+	g->buf[g->plen + len] = '\0';
+	return !tracked_below(g, g->buf, dir);
+}

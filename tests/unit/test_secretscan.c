@@ -1,0 +1,333 @@
+/*
+ * The content rules: for each, a true positive and near-miss decoys, the
+ * exact redacted preview (never the value) and the line.  Tokens are
+ * assembled at run time (prefix + body) so that no secret scanner run over
+ * this repository mistakes the fixtures for leaked keys.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secretscan.h"
+
+static struct secretscan *S;
+static struct secretscan_ctx *C;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	S = secretscan_new(NULL);
+	C = S != NULL ? secretscan_ctx_new(S) : NULL;
+	return C == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	secretscan_ctx_free(C);
+	secretscan_free(S);
+	return 0;
+}
+
+/* 40 mixed-case alphanumerics, deterministic */
+static const char body[] = "q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2We9Ru4";
+
+static struct secretscan_result
+scan(const char *text, uint32_t gates)
+{
+	struct secretscan_result r;
+
+	secretscan_buffer(C, text, strlen(text), gates, &r);
+	return r;
+}
+
+/* The one rule that must hit text, with this preview, on this line. */
+static void
+expect_hit(const char *text, enum secretscan_rule rule, const char *preview,
+    unsigned line)
+{
+	struct secretscan_result r = scan(text, 0);
+
+	assert_int_equal(r.hits, 1u << rule);
+	assert_string_equal(r.preview[rule], preview);
+	assert_int_equal(r.line[rule], line);
+	/* the preview never holds the secret part */
+	assert_null(strstr(r.preview[rule], "q7Xv2Lm9"));
+}
+
+static void
+expect_none(const char *text)
+{
+	struct secretscan_result r = scan(text, 0);
+
+	if (r.hits != 0)
+		fail_msg("unexpected hit %#x in: %s", r.hits, text);
+}
+
+static char *
+mk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+mk(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&s, fmt, ap) >= 0);
+	va_end(ap);
+	return s;
+}
+
+static void
+test_private_key(void **state)
+{
+	char *t = mk("x\n-----BEGIN %s PRIVATE KEY-----\n%s%s\n-----END RSA "
+	    "PRIVATE KEY-----\n", "RSA", body, body);
+
+	(void)state;
+	expect_hit(t, SS_PRIVATE_KEY,
+	    "-----BEGIN RSA PRIVATE KEY-----\xe2\x80\xa6", 2);
+	free(t);
+	t = mk("-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n", body);
+	expect_hit(t, SS_PRIVATE_KEY,
+	    "-----BEGIN OPENSSH PRIVATE KEY-----\xe2\x80\xa6", 1);
+	free(t);
+	/* decoys: a public key, a certificate, code that names the header */
+	t = mk("-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", body);
+	expect_none(t);
+	free(t);
+	t = mk("-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n", body);
+	expect_none(t);
+	free(t);
+	expect_none("if line == \"-----BEGIN RSA PRIVATE KEY-----\": return\n");
+}
+
+static void
+test_aws(void **state)
+{
+	char *t = mk("aws_access_key_id=AK%sQ7XV2LM9RT4KP8ZW\n", "IA");
+
+	(void)state;
+	expect_hit(t, SS_AWS, "AKIA\xe2\x80\xa6(20 chars)", 1);
+	free(t);
+	t = mk("id: AS%sQ7XV2LM9RT4KP8ZW3\n", "IA");
+	expect_none(t);		/* 21 characters: not a key id */
+	free(t);
+	/* AWS's documentation key and anything ending in EXAMPLE */
+	expect_none("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n");
+	expect_none("key AKIAI44QH8DHBEXAMPLE here\n");
+}
+
+static void
+test_tokens(void **state)
+{
+	static const struct {
+		const char *prefix, *rest;
+		enum secretscan_rule rule;
+		const char *preview;
+	} tp[] = {
+		{ "gh", "p_q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2W", SS_GITHUB,
+		    "ghp_\xe2\x80\xa6(40 chars)" },
+		{ "gl", "pat-q7Xv2Lm9Rt4Kp8Zw3Nc6", SS_GITLAB,
+		    "glpat-\xe2\x80\xa6(26 chars)" },
+		{ "xo", "xb-1234567890-q7Xv2Lm9Rt4Kp8Zw", SS_SLACK,
+		    "xoxb-\xe2\x80\xa6(32 chars)" },
+		{ "sk", "_live_q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1", SS_STRIPE,
+		    "sk_live_\xe2\x80\xa6(31 chars)" },
+		{ "np", "m_q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2W", SS_NPM,
+		    "npm_\xe2\x80\xa6(40 chars)" },
+		{ "pypi-AgEIcHlwaS5vcmc", "q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2We9Ru4q7Xv2Lm9Rt4Kp",
+		    SS_PYPI, "pypi-\xe2\x80\xa6(74 chars)" },
+		{ "AI", "zaSyq7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Q", SS_GOOGLE,
+		    "AIza\xe2\x80\xa6(39 chars)" },
+		{ "sk-ant-", "api03-q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2We9Ru4", SS_ANTHROPIC,
+		    "sk-ant-\xe2\x80\xa6(54 chars)" },
+		{ "sk-", "proj-q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2", SS_OPENAI,
+		    "sk-\xe2\x80\xa6(43 chars)" },
+		{ "eyJhbGciOiJIUzI1NiJ9", ".eyJzdWIiOiIxMjM0NTY3ODkwIn0.q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1",
+		    SS_JWT, "eyJ\xe2\x80\xa6(72 chars)" },
+	};
+	static const char *const decoys[] = {
+		"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",	/* no entropy */
+		"ghp_short123",
+		"glpat-",
+		"xoxb-not-a-token",
+		"sk_test_q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1",		/* a test key */
+		"npm_install_script",
+		"AIzaShort",
+		"task-runner sk-learn sk-",
+		"eyJhbGciOiJIUzI1NiJ9",			/* a header alone */
+		"my-sk-q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2",	/* inside a word */
+	};
+	size_t i;
+	char *t;
+
+	(void)state;
+	for (i = 0; i < sizeof(tp) / sizeof(tp[0]); i++) {
+		t = mk("line one\nTOKEN_VALUE %s%s end\n", tp[i].prefix, tp[i].rest);
+		expect_hit(t, tp[i].rule, tp[i].preview, 2);
+		free(t);
+	}
+	for (i = 0; i < sizeof(decoys) / sizeof(decoys[0]); i++)
+		expect_none(decoys[i]);
+}
+
+static void
+test_generic(void **state)
+{
+	static const char *const hits[][2] = {
+		{ "DB_PASSWORD=Xk29vLq8Rz4", "DB_PASSWORD=\xe2\x80\xa6(11 chars)" },
+		{ "  \"api_key\": \"a8F3kLm2Qz9Xw4\",", "api_key=\xe2\x80\xa6(14 chars)" },
+		{ "token := \"Tq8Lm3Xz9Vb2Nw\"", "token=\xe2\x80\xa6(14 chars)" },
+		{ "client_secret: 7hG2kLp9QxZ4vM", "client_secret=\xe2\x80\xa6(14 chars)" },
+	};
+	static const char *const decoys[] = {
+		"password = changeme",
+		"password = ${PASSWORD}",
+		"token: <your-token>",
+		"api_key = os.environ['API_KEY']",
+		"secret = get_secret(name)",
+		"password: \"{{ vault_password }}\"",
+		"PASSWORD=example12345",
+		"password = aaaaaaaa11",			/* no entropy */
+		"if password == Xk29vLq8Rz4:",		/* a comparison */
+		"mypassword=Xk29vLq8Rz4",		/* not the keyword */
+		"password_file=/run/secrets/Xk29vLq8Rz4",
+		"token = abc",				/* too short */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hits) / sizeof(hits[0]); i++)
+		expect_hit(hits[i][0], SS_GENERIC, hits[i][1], 1);
+	for (i = 0; i < sizeof(decoys) / sizeof(decoys[0]); i++)
+		expect_none(decoys[i]);
+}
+
+static void
+test_gates(void **state)
+{
+	static const struct {
+		uint32_t gate;
+		const char *yes, *no;
+	} g[] = {
+		{ SG_NPMRC, "//registry.npmjs.org/:_authToken=abc123\n",
+		    "registry=https://registry.npmjs.org/\n" },
+		{ SG_PYPIRC, "[pypi]\nusername = __token__\npassword = abc\n",
+		    "[distutils]\nindex-servers = pypi\n" },
+		{ SG_NETRC, "machine example.com login me password hunter2\n",
+		    "machine example.com login me\n" },
+		{ SG_GITCRED, "https://me:abc123@github.com\n", "https://github.com\n" },
+		{ SG_PGPASS, "db:5432:app:me:hunter2\n", "# host:port:db:user:pw\n" },
+		{ SG_HTPASSWD, "admin:$apr1$abc$def\n", "# no users yet\n" },
+		{ SG_DOCKERCFG, "{\"auths\":{\"ghcr.io\":{\"auth\":\"bWU6cHc=\"}}}",
+		    "{\"auths\":{},\"credsStore\":\"desktop\"}" },
+		{ SG_KUBECONFIG, "apiVersion: v1\nkind: Config\nusers:\n- name: a\n"
+		    "  user:\n    token: abc\n", "apiVersion: v1\nkind: Config\n"
+		    "users:\n- name: a\n  user:\n    exec:\n      command: aws\n" },
+		{ SG_GCPSA, "{\"type\": \"service_account\", \"private_key\": \"x\"}",
+		    "{\"type\": \"authorized_user\"}" },
+	};
+	struct secretscan_result r;
+	static const char core[20] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x04\0";
+	static const char exe[20] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0";
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		assert_int_equal(scan(g[i].yes, g[i].gate).gates, g[i].gate);
+		assert_int_equal(scan(g[i].no, g[i].gate).gates, 0);
+		/* a gate not asked for is not checked */
+		assert_int_equal(scan(g[i].yes, 0).gates, 0);
+	}
+	secretscan_buffer(C, core, sizeof(core), SG_ELFCORE, &r);
+	assert_int_equal(r.gates, SG_ELFCORE);
+	assert_true(r.binary);
+	secretscan_buffer(C, exe, sizeof(exe), SG_ELFCORE, &r);
+	assert_int_equal(r.gates, 0);
+}
+
+static void
+test_binary_and_cap(void **state)
+{
+	char *buf = calloc(1, SECRETSCAN_MAX_BYTES + 100);
+	struct secretscan_result r;
+	char *t = mk("AK%sQ7XV2LM9RT4KP8ZW", "IA");
+
+	(void)state;
+	assert_non_null(buf);
+	/* a NUL in the probe: binary, not scanned */
+	memcpy(buf + 100, t, strlen(t));
+	secretscan_buffer(C, buf, 200, 0, &r);
+	assert_true(r.binary);
+	assert_int_equal(r.hits, 0);
+	/* text, but the key lies past the cap */
+	memset(buf, 'a', SECRETSCAN_MAX_BYTES + 100);
+	memcpy(buf + SECRETSCAN_MAX_BYTES + 10, t, strlen(t));
+	secretscan_buffer(C, buf, SECRETSCAN_MAX_BYTES + 100, 0, &r);
+	assert_int_equal(r.hits, 0);
+	memcpy(buf + SECRETSCAN_MAX_BYTES - 40, t, strlen(t));
+	secretscan_buffer(C, buf, SECRETSCAN_MAX_BYTES + 100, 0, &r);
+	assert_int_equal(r.hits, 0);	/* glued to the a's: not a whole word */
+	buf[SECRETSCAN_MAX_BYTES - 41] = ' ';
+	buf[SECRETSCAN_MAX_BYTES - 20] = ' ';
+	secretscan_buffer(C, buf, SECRETSCAN_MAX_BYTES + 100, 0, &r);
+	assert_int_equal(r.hits, 1u << SS_AWS);
+	free(buf);
+	free(t);
+}
+
+static void
+test_cache(void **state)
+{
+	unsigned char d1[32], d2[32];
+	struct secretscan_result r, got;
+
+	(void)state;
+	memset(d1, 1, sizeof(d1));
+	memset(d2, 2, sizeof(d2));
+	r = scan("DB_PASSWORD=Xk29vLq8Rz4\n", 0);
+	assert_false(secretscan_lookup(S, d1, 0, &got));
+	secretscan_store(S, d1, 0, &r);
+	assert_true(secretscan_lookup(S, d1, 0, &got));
+	assert_int_equal(got.hits, 1u << SS_GENERIC);
+	assert_string_equal(got.preview[SS_GENERIC],
+	    "DB_PASSWORD=\xe2\x80\xa6(11 chars)");
+	/* the gates asked for are part of the key */
+	assert_false(secretscan_lookup(S, d1, SG_NPMRC, &got));
+	r = scan("nothing here", 0);
+	secretscan_store(S, d2, 0, &r);
+	assert_true(secretscan_lookup(S, d2, 0, &got));
+	assert_int_equal(got.hits, 0);
+	assert_int_equal(secretscan_cached(S), 2);
+}
+
+static void
+test_entropy(void **state)
+{
+	(void)state;
+	assert_true(secretscan_entropy("aaaa", 4) == 0.0);
+	assert_true(secretscan_entropy("abcd", 4) == 2.0);
+	assert_string_equal(secretscan_rule_id(SS_AWS), "secret-aws-access-key");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_private_key),
+		cmocka_unit_test(test_aws),
+		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_generic),
+		cmocka_unit_test(test_gates),
+		cmocka_unit_test(test_binary_and_cap),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_entropy),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
