@@ -24,13 +24,6 @@
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define DEAD_PATHS_MAX 1000	/* paths listed in dead_weight.paths */
 
-struct report {
-	struct context c;
-	char hash[MANIFEST_HASH_SIZE];
-	uint64_t bytes;
-	json_t *findings, *allowed, *dead;
-	bool analysed;		/* the Dockerfile's use is known */
-};
 
 /* The Dockerfile as the engine finds it: -f against the cwd, else
  * <root>/Dockerfile, else <root>/dockerfile. */
@@ -122,23 +115,42 @@ dead_weight(const struct entry_list *l, const struct dfuse *u,
 	return o;
 }
 
-static int
-compute(const struct check_options *opt, struct report *r,
+int
+check_compute(const struct check_options *opt, struct check_report *r,
     struct ctx_error *err)
 {
+	struct context_options co;
 	struct hazard_options ho;
+	struct hazard_prescan *pre = NULL;
 	struct hazard_allow allow;
 	struct buildplan_options bo;
-	struct dfuse use;
+	struct dfuse *use = &r->use;
 	char *df = NULL, *dfpath = NULL;
 	const char *dfrel = NULL;
 	size_t i, dflen, rootlen;
 	int rootfd = -1, rc = -1;
 
-	memset(&use, 0, sizeof(use));
+	memset(r, 0, sizeof(*r));
 	memset(&allow, 0, sizeof(allow));
-	if (context_build(opt->ctx, &r->c, err) < 0)
+	memset(&ho, 0, sizeof(ho));
+	/* The content rules scan each file in the pass that hashes it
+	 * (hazard_prescan_*): hazard_run() then finds every result in the
+	 * scanner's cache instead of reading the files a second time. */
+	if ((ho.scan = secretscan_new(err)) == NULL)
 		return -1;
+	if ((pre = hazard_prescan_new(ho.scan)) == NULL) {
+		secretscan_free(ho.scan);
+		return ctx_error_nomem(err);
+	}
+	co = *opt->ctx;
+	co.scan = hazard_prescan_hook(pre);
+	rc = context_build(&co, &r->c, err);
+	hazard_prescan_free(pre);
+	if (rc < 0) {
+		secretscan_free(ho.scan);
+		return -1;
+	}
+	rc = -1;
 	if (manifest_hash(&r->c.entries, r->hash, err) < 0)
 		goto out;
 	for (i = 0; i < r->c.entries.n; i++)
@@ -150,43 +162,46 @@ compute(const struct check_options *opt, struct report *r,
 	if (read_dockerfile(opt->ctx, r->c.root, &df, &dflen, &dfpath, err) < 0)
 		goto out;
 	rootlen = strlen(r->c.root);
-	if (strncmp(dfpath, r->c.root, rootlen) == 0 && dfpath[rootlen] == '/')
+	if (strncmp(dfpath, r->c.root, rootlen) == 0 && dfpath[rootlen] == '/') {
 		dfrel = dfpath + rootlen + 1;
+		if ((r->dfrel = strdup(dfrel)) == NULL) {
+			ctx_error_nomem(err);
+			goto out;
+		}
+	}
 	memset(&bo, 0, sizeof(bo));
 	bo.target = opt->ctx->target;
 	bo.build_args = opt->ctx->build_args;
 	bo.nbuild_args = opt->ctx->nbuild_args;
 	if (dfuse_analyze(df, dflen, dfrel != NULL ? dfrel : dfpath, &bo,
-	    &r->c.entries, &use, err) < 0)
+	    &r->c.entries, use, err) < 0)
 		goto out;
 	r->analysed = true;
-	memset(&ho, 0, sizeof(ho));
 	ho.rootfd = rootfd;
 	ho.root = r->c.root;
 	ho.large_bytes = opt->large_bytes;
-	ho.use = use.use;
+	ho.use = use->use;
 	ho.warn = opt->ctx->warn;
 	ho.warn_arg = opt->ctx->warn_arg;
 	ho.threads = (unsigned)(opt->ctx->threads > 0 ? opt->ctx->threads : 0);
-	if ((ho.scan = secretscan_new(err)) == NULL)
-		goto out;
 	r->findings = hazard_run(&r->c.entries, &ho, err);
-	secretscan_free(ho.scan);
 	if (r->findings == NULL || hazard_allow_load(rootfd, &allow, err) < 0)
 		goto out;
 	if ((r->allowed = hazard_allow_apply(&allow, r->findings)) == NULL ||
-	    (r->dead = dead_weight(&r->c.entries, &use, dfrel)) == NULL) {
+	    (r->dead = dead_weight(&r->c.entries, use, dfrel)) == NULL) {
 		ctx_error_nomem(err);
 		goto out;
 	}
 	rc = 0;
 out:
+	secretscan_free(ho.scan);
 	hazard_allow_free(&allow);
-	dfuse_free(&use);
 	free(df);
 	free(dfpath);
 	if (rootfd >= 0)
 		close(rootfd);
+	if (rc < 0)
+		check_report_free(r);
 	return rc;
 }
 
@@ -199,7 +214,7 @@ severity_of(const json_t *f)
 }
 
 static json_t *
-report_json(const struct check_options *opt, const struct report *r)
+report_json(const struct check_options *opt, const struct check_report *r)
 {
 	return json_pack("{s:o,s:s,s:s,s:I,s:I,s:O,s:O,s:O,s:s,s:b}",
 	    "root", proto_str_json(r->c.root),
@@ -249,7 +264,7 @@ uri_of(const char *path)
 }
 
 static json_t *
-report_sarif(const struct report *r)
+report_sarif(const struct check_report *r)
 {
 	json_t *rules = json_array(), *results = json_array(), *f, *res, *loc;
 	const struct hazard_rule *h;
@@ -311,7 +326,7 @@ report_sarif(const struct report *r)
 }
 
 static void
-report_text(const struct check_options *opt, const struct report *r)
+report_text(const struct check_options *opt, const struct check_report *r)
 {
 	const json_t *f, *dw = r->dead;
 	size_t i, count[4] = {0};
@@ -348,14 +363,13 @@ int
 check_run(const struct check_options *opt)
 {
 	struct ctx_error err = {0, 0, ""};
-	struct report r;
+	struct check_report r;
 	json_t *out = NULL;
 	const json_t *f;
 	size_t i;
 	int rc = CHECK_EXIT_CLEAN;
 
-	memset(&r, 0, sizeof(r));
-	if (compute(opt, &r, &err) < 0) {
+	if (check_compute(opt, &r, &err) < 0) {
 		fprintf(stderr, "ctxctl: %s\n", err.msg);
 		rc = CHECK_EXIT_ERROR;
 		goto out;
@@ -381,9 +395,20 @@ check_run(const struct check_options *opt)
 	}
 out:
 	json_decref(out);
-	json_decref(r.findings);
-	json_decref(r.allowed);
-	json_decref(r.dead);
-	context_free(&r.c);
+	check_report_free(&r);
 	return rc;
+}
+
+void
+check_report_free(struct check_report *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->findings);
+	json_decref(r->allowed);
+	json_decref(r->dead);
+	dfuse_free(&r->use);
+	free(r->dfrel);
+	context_free(&r->c);
+	memset(r, 0, sizeof(*r));
 }

@@ -303,10 +303,21 @@ client_error_code(const json_t *resp)
 const char *
 client_error_message(const json_t *resp)
 {
-	const char *s = json_string_value(json_object_get(
-	    json_object_get(resp, "error"), "message"));
+	/* Messages carry escaped path bytes (proto.h): print what
+	 * --no-daemon prints.  One client thread: a static buffer is fine. */
+	static char buf[4096];
+	const json_t *v = json_object_get(json_object_get(resp, "error"),
+	    "message");
+	const char *s = json_string_value(v);
+	char *raw = NULL;
 
-	return s != NULL ? s : "";
+	if (s == NULL)
+		return "";
+	if (proto_json_str(v, &raw, NULL) < 0)
+		return s;
+	snprintf(buf, sizeof(buf), "%s", raw);
+	free(raw);
+	return buf;
 }
 
 static int

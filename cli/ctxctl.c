@@ -21,6 +21,7 @@
 #include "manifest.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "suggestcmd.h"
 
 #define EXIT_REFUSED 1	/* the context cannot be computed, or a daemon error */
 #define EXIT_USAGE 2
@@ -32,7 +33,9 @@ struct cli {
 	int no_daemon;
 	int json;
 	struct check_options check;
-	bool check_opts;	/* --format, --fail-on or --large given */
+	bool check_opts;	/* --format or --fail-on given */
+	bool large_opt;		/* --large given */
+	bool builder_given;	/* --builder given (suggest, fix: one builder) */
 	const char *socket;
 };
 
@@ -51,13 +54,20 @@ static const char usage_text[] =
 "  check      report hazards in the context (secrets, virtualenvs, .git,\n"
 "             caches, large and git-ignored files) and dead weight; exit 0\n"
 "             clean, 1 a finding at or above --fail-on, 2 an error\n"
+"  suggest    print, as a unified diff against .dockerignore, the few\n"
+"             lines that remove every hazard and all dead weight without\n"
+"             removing anything the Dockerfile uses, proven by recomputing\n"
+"             the context; exit 0 nothing to suggest, 1 a suggestion, 2 error\n"
+"  fix        append those lines to .dockerignore (the previous file is\n"
+"             kept as .dockerignore.bak); exit 0 done, 2 error\n"
 "  status     the daemon's view of DIR: state, entries, bytes, hash, findings\n"
 "  watch      print the daemon's events for DIR until interrupted\n"
 "  shutdown   stop the daemon\n"
 "\n"
 "ls, manifest and hash ask the daemon ctxd, starting it when none runs, and\n"
 "register DIR with it; --no-daemon computes them in this process instead.\n"
-"check computes in this process either way (for now).\n"
+"check, suggest and fix compute in this process either way (for now);\n"
+"suggest and fix analyse both builders unless --builder names one.\n"
 "\n"
 "Options:\n"
 "  -f, --file DOCKERFILE    the Dockerfile, relative to the current directory\n"
@@ -112,6 +122,29 @@ static const char *const command_help[][2] = {
 	    "RULE PATH` in .dockerignore or `RULE PATH` in\n.ctxdignore.  Exit 0 "
 	    "when nothing at or above --fail-on (default high) is\nfound, 1 when "
 	    "something is, 2 on error.\n"},
+	{"suggest", "usage: ctxctl suggest [--large SIZE] [-f DOCKERFILE] "
+	    "[--builder classic|buildkit]\n    [--target STAGE] [--build-arg K=V] "
+	    "[--no-daemon] [DIR]\n"
+	    "Prints the .dockerignore lines that remove every hazard check "
+	    "reports and all\ndead weight, as a unified diff against the "
+	    "current file (`patch -p1` applies\nit): anchored exact paths "
+	    "(`/path`), `**/name` for a name found at several\nplaces, no `!` "
+	    "exception, one `# ctxd: ...` comment per block.  Nothing a\n"
+	    "source names, no other used entry, neither the Dockerfile nor "
+	    ".dockerignore\nis excluded; a hazard the Dockerfile names is kept "
+	    "and told on stderr.  Both\nbuilders are analysed unless --builder "
+	    "names one, and the lines are proven by\nrecomputing the context "
+	    "with them.  No line can be dropped without a hazard\nor dead "
+	    "weight coming back.  Exit 0 when there is nothing to suggest, 1 "
+	    "when a\nsuggestion is printed, 2 on error.\n"},
+	{"fix", "usage: ctxctl fix [--large SIZE] [-f DOCKERFILE] "
+	    "[--builder classic|buildkit]\n    [--target STAGE] [--build-arg K=V] "
+	    "[--no-daemon] [DIR]\n"
+	    "Appends what suggest prints to the ignore file, keeping its lines "
+	    "and comments:\nthe previous file is kept as .dockerignore.bak (which "
+	    "the lines exclude too),\nthe new one written to a temporary file "
+	    "and renamed over it.  Exit 0 when\ndone or when there is nothing "
+	    "to fix, 2 on error.\n"},
 	{"status", "usage: ctxctl status [--json] [-f DOCKERFILE] [--builder "
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
 	    "Prints the daemon's view of DIR (registering it first): state, "
@@ -202,7 +235,8 @@ static int
 local_command(const char *cmd)
 {
 	return strcmp(cmd, "ls") == 0 || strcmp(cmd, "manifest") == 0 ||
-	    strcmp(cmd, "hash") == 0 || strcmp(cmd, "check") == 0;
+	    strcmp(cmd, "hash") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "suggest") == 0 || strcmp(cmd, "fix") == 0;
 }
 
 /* The daemon path. */
@@ -645,6 +679,7 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 			if ((builder = context_builder_parse(optarg)) < 0)
 				return usage_error("unknown builder (classic or buildkit):", optarg);
 			cli->ctx.builder = (enum builder)builder;
+			cli->builder_given = true;
 			break;
 		case 't':
 			cli->ctx.target = optarg;
@@ -684,7 +719,7 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 			if (parse_size(optarg, &cli->check.large_bytes) < 0)
 				return usage_error("bad size (bytes, or with K, M or G):",
 				    optarg);
-			cli->check_opts = true;
+			cli->large_opt = true;
 			break;
 		case 'h':
 			help = 1;
@@ -711,7 +746,11 @@ parse_args(int argc, char **argv, struct cli *cli, const char **cmd)
 	if (cli->no_daemon && !local_command(*cmd))
 		return usage_error("--no-daemon does not apply to", *cmd);
 	if (cli->check_opts && strcmp(*cmd, "check") != 0)
-		return usage_error("--format, --fail-on and --large apply to check, "
+		return usage_error("--format and --fail-on apply to check, not",
+		    *cmd);
+	if (cli->large_opt && strcmp(*cmd, "check") != 0 &&
+	    strcmp(*cmd, "suggest") != 0 && strcmp(*cmd, "fix") != 0)
+		return usage_error("--large applies to check, suggest and fix, "
 		    "not", *cmd);
 	if (cli->json && strcmp(*cmd, "status") != 0 && strcmp(*cmd, "watch") != 0)
 		return usage_error("--json applies to status and watch, not", *cmd);
@@ -745,6 +784,16 @@ main(int argc, char **argv)
 	if (rc < 0 && strcmp(cmd, "check") == 0) {
 		cli.check.ctx = &cli.ctx;
 		rc = check_run(&cli.check);
+	} else if (rc < 0 && (strcmp(cmd, "suggest") == 0 ||
+	    strcmp(cmd, "fix") == 0)) {
+		struct suggest_options so;
+
+		memset(&so, 0, sizeof(so));
+		so.ctx = &cli.ctx;
+		so.both = !cli.builder_given;
+		so.apply = strcmp(cmd, "fix") == 0;
+		so.large_bytes = cli.check.large_bytes;
+		rc = suggest_run(&so);
 	} else if (rc < 0 && cli.no_daemon)
 		rc = run_command(cmd, &cli);
 	else if (rc < 0)

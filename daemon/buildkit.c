@@ -231,7 +231,9 @@ buildkit_build(const struct context_options *opt, struct context *c,
 	    make_plan(opt, &loc, &plan, &external, err) < 0)
 		goto out;
 	c->external_frontend = external;
-	if (read_excludes(&loc, c->root, external, c, &ex, err) < 0)
+	if (read_excludes(&loc, c->root, external, c, &ex, err) < 0 ||
+	    ignorefile_append_lines(&ex, opt->extra_ignore, opt->nextra_ignore,
+	    err) < 0)
 		goto out;
 	/* Rule 2.5: the patterns are compiled even when nothing is sent. */
 	if (ex.n > 0 && (wo.exclude = ignore_list_compile(&ex,

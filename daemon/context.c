@@ -281,7 +281,9 @@ classic_build(const struct context_options *opt, struct context *c, int rootfd,
 		snprintf(relbuf, sizeof(relbuf), "../%s", dfabs + 1);
 		rel = relbuf;
 	}
-	if (read_ignore(rootfd, c->root, ".dockerignore", &ign, &found, err) < 0)
+	if (read_ignore(rootfd, c->root, ".dockerignore", &ign, &found, err) < 0 ||
+	    ignorefile_append_lines(&ign, opt->extra_ignore, opt->nextra_ignore,
+	    err) < 0)
 		goto out;
 	if (found && asprintf(&c->ignore_file, "%s/.dockerignore", c->root) < 0)
 		c->ignore_file = NULL;
@@ -340,6 +342,7 @@ context_build(const struct context_options *opt, struct context *c,
 	memset(&dopt, 0, sizeof(dopt));
 	dopt.threads = opt->threads;
 	dopt.unreadable_empty = opt->builder == BUILDER_BUILDKIT;
+	dopt.scan = opt->scan;
 	if (!opt->no_digest &&
 	    (pool = digest_pool_start(rootfd, &dopt, err)) == NULL)
 		goto out;

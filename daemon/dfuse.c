@@ -87,12 +87,17 @@ find(const struct entry_list *l, const char *p, size_t n)
 	return i < l->n && pathcmp(&l->v[i], p, n) == 0 ? i : l->n;
 }
 
+/* named: the source itself (or a link on its way) resolved to entry i, so
+ * excluding i would change what the instruction names, or fail it; an
+ * entry reached only below a source directory is not named. */
 static void
-mark(struct du *u, size_t i)
+mark(struct du *u, size_t i, bool named)
 {
 	uint8_t old = u->out->use[i];
 
 	u->out->use[i] |= (uint8_t)u->bits;
+	if (named)
+		u->out->named[i] = 1;
 	if (u->out->line[i] == 0 || ((u->bits & DFUSE_LAYER) &&
 	    !(old & DFUSE_LAYER)))
 		u->out->line[i] = u->line;
@@ -192,7 +197,7 @@ resolve(struct du *u, const char *p, char **res, size_t *reslen)
 			if (nr == NULL)
 				goto nomem;
 			links++;
-			mark(u, i);
+			mark(u, i, true);
 			memcpy(nr, t, tl);
 			nr[tl] = '/';
 			memcpy(nr + tl + 1, rest + e, left);
@@ -266,11 +271,11 @@ use_root(struct du *u, const char *root, size_t n)
 		if (i == l->n)
 			return 0;	/* the build would fail: not found */
 		if (l->v[i].type != ENTRY_DIR) {
-			mark(u, i);	/* patterns never apply to the source */
+			mark(u, i, true);	/* patterns never apply to the source */
 			return 0;
 		}
 		if (u->inc == NULL)
-			mark(u, i);
+			mark(u, i, true);
 	} else if (u->inc == NULL && u->exc == NULL) {
 		u->out->whole = true;
 		if (u->bits & DFUSE_LAYER)
@@ -302,7 +307,8 @@ use_root(struct du *u, const char *root, size_t n)
 			if (hit)
 				continue;
 		}
-		mark(u, i);
+		/* a --parents include pattern names what it matches */
+		mark(u, i, u->inc != NULL);
 	}
 	return 0;
 }
@@ -547,7 +553,8 @@ dfuse_analyze(const char *dockerfile, size_t len, const char *name,
 		    "Dockerfile cannot be empty", u.name);
 	out->use = calloc(l->n + 1, sizeof(*out->use));
 	out->line = calloc(l->n + 1, sizeof(*out->line));
-	if (out->use == NULL || out->line == NULL) {
+	out->named = calloc(l->n + 1, sizeof(*out->named));
+	if (out->use == NULL || out->line == NULL || out->named == NULL) {
 		dfuse_free(out);
 		return ctx_error_nomem(err);
 	}
@@ -581,5 +588,6 @@ dfuse_free(struct dfuse *u)
 		return;
 	free(u->use);
 	free(u->line);
+	free(u->named);
 	memset(u, 0, sizeof(*u));
 }

@@ -81,6 +81,11 @@ struct digest_worker {
 	bool progress;		/* the calling thread: reports progress */
 	EVP_MD_CTX *ctx;
 	unsigned char *buf;
+	/* The content reader (digest_options.scan), when it has state for
+	 * this thread: its prefix buffer and its state. */
+	const struct digest_scan *scan;
+	unsigned char *scanbuf;
+	void *scan_state;
 	size_t fail_idx;	/* entry index of err, or SIZE_MAX */
 	struct ctx_error err;
 };
@@ -231,18 +236,24 @@ digest_set_empty(struct entry *e)
 /*
  * Reads the file at path (path_len bytes) below rootfd and hashes it into
  * out; *sizep is the bytes hashed.  *emptyp is set when the file may not be
- * opened and unreadable_empty makes it an empty file.  Returns 0 or -1 (err
- * filled).  Shared by digest_entries() and the pool, which is why it takes
- * a path and not an entry.
+ * opened and unreadable_empty makes it an empty file.  With tag non-NULL
+ * the file's first w->scan->prefix bytes are read into w->scanbuf (in
+ * DIGEST_BUFSIZE pieces, each hashed while it is in cache) and handed to
+ * the content reader with the digest.  Returns 0 or -1 (err filled).
+ * Shared by digest_entries() and the pool, which is why it takes a path
+ * and not an entry.
  */
 static int
 digest_read(struct digest_worker *w, int rootfd, bool unreadable_empty,
-    const char *p, size_t path_len, unsigned char out[DIGEST_SIZE],
-    uint64_t *sizep, bool *emptyp, struct ctx_error *err)
+    const char *p, size_t path_len, const uint32_t *tag,
+    unsigned char out[DIGEST_SIZE], uint64_t *sizep, bool *emptyp,
+    struct ctx_error *err)
 {
 	char path[512];
 	struct stat st;
 	uint64_t total = 0;
+	size_t prefix = 0, want;
+	unsigned char *dst;
 	ssize_t n;
 	int fd, eno;
 
@@ -290,8 +301,17 @@ digest_read(struct digest_worker *w, int rootfd, bool unreadable_empty,
 		close(fd);
 		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
 	}
+	if (tag != NULL && w->scan_state != NULL)
+		prefix = w->scan->prefix;
 	for (;;) {
-		n = read(fd, w->buf, DIGEST_BUFSIZE);
+		dst = w->buf;
+		want = DIGEST_BUFSIZE;
+		if (total < prefix) {
+			dst = w->scanbuf + total;
+			if (want > prefix - total)
+				want = prefix - (size_t)total;
+		}
+		n = read(fd, dst, want);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -302,19 +322,22 @@ digest_read(struct digest_worker *w, int rootfd, bool unreadable_empty,
 			digest_msgpath(p, path_len, path, sizeof(path));
 			return ctx_error_sys(err, eno, "%s", path);
 		}
-		EVP_DigestUpdate(w->ctx, w->buf, (size_t)n);
+		EVP_DigestUpdate(w->ctx, dst, (size_t)n);
 		total += (uint64_t)n;
 		/* A short read of a regular file is its end at that moment;
 		 * once fstat's size is reached, trust it rather than pay
 		 * one more read(2) per file (most files fit one buffer).
 		 * A file growing meanwhile is caught by the next scan. */
-		if (n < DIGEST_BUFSIZE && total >= (uint64_t)st.st_size)
+		if ((size_t)n < want && total >= (uint64_t)st.st_size)
 			break;
 	}
 	close(fd);
 	if (EVP_DigestFinal_ex(w->ctx, out, NULL) != 1)
 		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
 	*sizep = total;
+	if (prefix > 0)
+		w->scan->file(w->scan->arg, w->scan_state, *tag, out, w->scanbuf,
+		    total < prefix ? (size_t)total : prefix);
 	return 0;
 }
 
@@ -324,10 +347,13 @@ digest_file(struct digest_worker *w, struct entry *e, struct ctx_error *err)
 {
 	struct digest_job *job = w->job;
 	uint64_t size;
-	bool empty;
+	uint32_t tag;
+	bool empty, scan;
 
+	scan = w->scan_state != NULL && w->scan->want(w->scan->arg, e, &tag);
 	if (digest_read(w, job->rootfd, job->unreadable_empty, e->path,
-	    e->path_len, e->digest, &size, &empty, err) == -1)
+	    e->path_len, scan ? &tag : NULL, e->digest, &size, &empty,
+	    err) == -1)
 		return -1;
 	if (empty) {
 		digest_set_empty(e);
@@ -415,7 +441,7 @@ digest_work(void *arg)
 
 static int
 digest_worker_init(struct digest_worker *w, struct digest_job *job,
-    struct ctx_error *err)
+    const struct digest_scan *scan, struct ctx_error *err)
 {
 	memset(w, 0, sizeof(*w));
 	w->job = job;
@@ -429,12 +455,28 @@ digest_worker_init(struct digest_worker *w, struct digest_job *job,
 		w->buf = NULL;
 		return ctx_error_nomem(err);
 	}
+	/* Without memory for the content reader this thread only hashes:
+	 * the reader copes with files it was not handed. */
+	if (scan != NULL && scan->prefix > 0 &&
+	    (w->scanbuf = malloc(scan->prefix)) != NULL) {
+		w->scan = scan;
+		if ((w->scan_state = scan->thread_start(scan->arg)) == NULL) {
+			free(w->scanbuf);
+			w->scanbuf = NULL;
+		}
+	}
 	return 0;
 }
 
+/* On the owner's thread, after the worker's thread (if any) has ended. */
 static void
 digest_worker_fini(struct digest_worker *w)
 {
+	if (w->scan_state != NULL)
+		w->scan->thread_end(w->scan->arg, w->scan_state);
+	w->scan_state = NULL;
+	free(w->scanbuf);
+	w->scanbuf = NULL;
 	EVP_MD_CTX_free(w->ctx);
 	free(w->buf);
 }
@@ -638,7 +680,8 @@ digest_entries(struct entry_list *l, int rootfd,
 		goto out;
 	}
 	for (started = 0; started < nthreads; started++)
-		if (digest_worker_init(&w[started], &job, err) == -1)
+		if (digest_worker_init(&w[started], &job, opt->scan,
+		    err) == -1)
 			break;
 	if (started == 0)
 		goto out;
@@ -724,6 +767,8 @@ struct digest_pool_job {
 	uint64_t size;		/* st_size at submission, then bytes hashed */
 	unsigned char digest[DIGEST_SIZE];
 	unsigned char state;	/* DIGEST_JOB_*; read by the owner after join */
+	bool scan;		/* hand the content to the reader, with: */
+	uint32_t scan_tag;
 };
 
 struct digest_chunk {
@@ -759,6 +804,7 @@ struct digest_pool {
 	int rootfd;
 	bool unreadable_empty;
 	unsigned threads;		/* for the fallback digest_entries() */
+	const struct digest_scan *scan;	/* the content reader, or NULL */
 
 	/* Shared with the threads: */
 	pthread_mutex_t lock;
@@ -833,7 +879,8 @@ digest_pool_thread(void *arg)
 		    memory_order_relaxed))
 			continue;
 		if (digest_read(w, p->rootfd, p->unreadable_empty, j->path,
-		    j->path_len, j->digest, &j->size, &empty, &e) == 0) {
+		    j->path_len, j->scan ? &j->scan_tag : NULL, j->digest,
+		    &j->size, &empty, &e) == 0) {
 			j->state = empty ? DIGEST_JOB_EMPTY : DIGEST_JOB_DONE;
 			continue;
 		}
@@ -870,6 +917,7 @@ digest_pool_start(int rootfd, const struct digest_options *opt,
 	if (nthreads > DIGEST_MAX_THREADS)
 		nthreads = DIGEST_MAX_THREADS;
 	p->threads = nthreads;
+	p->scan = opt != NULL ? opt->scan : NULL;
 	atomic_init(&p->fail_min, SIZE_MAX);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->more, NULL);
@@ -887,7 +935,7 @@ digest_pool_start(int rootfd, const struct digest_options *opt,
 		return NULL;
 	}
 	for (i = 0; i < nthreads; i++) {
-		if (digest_worker_init(&p->w[i], NULL, err) == -1) {
+		if (digest_worker_init(&p->w[i], NULL, p->scan, err) == -1) {
 			digest_pool_free(p);
 			return NULL;
 		}
@@ -1056,6 +1104,8 @@ digest_pool_submit(struct digest_pool *p, size_t idx, const struct entry *e)
 	j->ino = e->ino;
 	j->size = e->size;
 	j->state = DIGEST_JOB_PENDING;
+	j->scan = p->scan != NULL && p->scan->want(p->scan->arg, e,
+	    &j->scan_tag);
 	if (s != NULL) {
 		s->dev = e->dev;
 		s->ino = e->ino;
@@ -1161,6 +1211,7 @@ digest_pool_finish(struct digest_pool *p, struct entry_list *l,
 	memset(&fo, 0, sizeof(fo));
 	fo.threads = p->threads;
 	fo.unreadable_empty = p->unreadable_empty;
+	fo.scan = p->scan;
 	return digest_entries(l, p->rootfd, &fo, err);
 }
 

@@ -1,7 +1,8 @@
 /*
  * The hazard engine (see hazard.h): classify every entry against the
  * rules of hazrules.c, read the files that need it on all cores (through
- * the digest-keyed cache of secretscan.c), ask git about the rest, then
+ * the digest-keyed cache of secretscan.c, which hazard_prescan_* fills
+ * while context_build() hashes the files), ask git about the rest, then
  * group and print the findings.  A directory hazard (.git, a virtualenv,
  * node_modules) swallows everything below it: one finding, no rule is run
  * on its contents.
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "dfuse.h"
+#include "digest.h"
 #include "gitignored.h"
 #include "hazard.h"
 #include "hazrules.h"
@@ -50,6 +52,7 @@ struct job {
 	size_t idx;
 	uint32_t gates;		/* asked for */
 	bool done, failed;
+	bool cached;		/* answered by the cache: not stored again */
 	uint32_t hits, held;	/* rules that hit, gates that hold */
 	struct secretscan_result *full;	/* when hits: lines and previews */
 };
@@ -220,20 +223,64 @@ find_venvs(struct run *r)
 	return rc;
 }
 
+/*
+ * fnmatch(pat, s, 0) for a pattern of literal bytes and `*` only (the
+ * usual wildcard walk: on a mismatch the last `*` takes one byte more).
+ */
+static bool
+star_match(const char *p, const char *s)
+{
+	const char *star = NULL, *from = NULL;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = ++p;
+			from = s;
+		} else if (*p == *s) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++from;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/* '/' (a path suffix) or what only fnmatch() matches: '?', '[', '\\'. */
+static const unsigned char glob_special[256] = {
+	['/'] = 1, ['?'] = 2, ['['] = 2, ['\\'] = 2,
+};
+
+/*
+ * Whether base (or the path, for a name holding a '/') matches one of
+ * names.  Every file is tried against every name rule (twice with the
+ * content scan in the hashing pass), so the common patterns (literals and
+ * `*`) are matched here rather than by fnmatch().
+ */
 static bool
 names_match(const char *const *names, const char *path, size_t len,
     const char *base)
 {
+	const char *q;
+	unsigned kind;
 	size_t n;
 
 	for (; names != NULL && *names != NULL; names++) {
-		if (strchr(*names, '/') == NULL) {
-			if (fnmatch(*names, base, 0) == 0)
+		for (kind = 0, q = *names; *q != '\0'; q++)
+			kind |= glob_special[(unsigned char)*q];
+		if (!(kind & 1)) {
+			if ((kind & 2) ? fnmatch(*names, base, 0) == 0 :
+			    star_match(*names, base))
 				return true;
 			continue;
 		}
 		/* a path suffix: ".docker/config.json" at the root or below */
-		n = strlen(*names);
+		n = (size_t)(q - *names);
 		if (len >= n && memcmp(path + len - n, *names, n) == 0 &&
 		    (len == n || path[len - n - 1] == '/'))
 			return true;
@@ -349,6 +396,171 @@ classify(struct run *r)
 	return 0;
 }
 
+/* The gates the name rules ask of a file's content (as classify()). */
+static uint32_t
+file_gates(const struct entry *e)
+{
+	const char *base = base_name(e->path);
+	const struct hazard_rule *h;
+	uint32_t gates = 0;
+	size_t k;
+
+	for (k = 0; k < hazard_nrules; k++) {
+		h = &hazard_rules[k];
+		if (h->match == HM_FILE && h->gate != 0 &&
+		    names_match(h->names, e->path, e->path_len, base) &&
+		    !names_match(h->except, e->path, e->path_len, base))
+			gates |= h->gate;
+	}
+	return gates;
+}
+
+/* ---- the content scan in the hashing pass (hazard_prescan_*) ---- */
+
+/* What one file held, kept by its reading thread until the merge. */
+struct prescan_rec {
+	unsigned char digest[DIGEST_SIZE];
+	uint32_t asked, held;
+	bool binary;
+	struct secretscan_result *full;	/* when something hit */
+};
+
+struct prescan_state {
+	struct secretscan_ctx *c;
+	struct prescan_rec *v;
+	size_t n, cap;
+};
+
+struct hazard_prescan {
+	struct digest_scan hook;
+	struct secretscan *scan;
+};
+
+/*
+ * The files classify() makes jobs of, as far as a file's own entry tells:
+ * non-empty regular files, not inline, not below a directory hazard found
+ * by name.  A virtualenv (found by its markers, which may come later in
+ * the walk) is not known yet: its files are scanned for nothing.
+ */
+static bool
+prescan_want(void *arg, const struct entry *e, uint32_t *tag)
+{
+	static const struct run none;
+	size_t len;
+
+	(void)arg;
+	if (e->type != ENTRY_FILE || e->size == 0 ||
+	    (e->flags & (ENTRY_EMPTY | ENTRY_INLINE)) ||
+	    dir_hazard(&none, e, &len) != NULL)
+		return false;
+	*tag = file_gates(e);
+	return true;
+}
+
+static void *
+prescan_start(void *arg)
+{
+	struct hazard_prescan *p = arg;
+	struct prescan_state *st = calloc(1, sizeof(*st));
+
+	if (st != NULL && (st->c = secretscan_ctx_new(p->scan)) == NULL) {
+		free(st);
+		st = NULL;
+	}
+	return st;
+}
+
+/* On a reading thread: the same scan secretscan_file() does, from the
+ * bytes the hash was computed from. */
+static void
+prescan_file(void *arg, void *state, uint32_t tag,
+    const unsigned char digest[DIGEST_SIZE], const unsigned char *buf,
+    size_t n)
+{
+	struct prescan_state *st = state;
+	struct secretscan_result res;
+	struct prescan_rec *rec;
+
+	(void)arg;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 256;
+		struct prescan_rec *v = realloc(st->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return;		/* hazard_run() reads it itself */
+		st->v = v;
+		st->cap = cap;
+	}
+	secretscan_buffer(st->c, (const char *)buf, n, tag, &res);
+	rec = &st->v[st->n];
+	memcpy(rec->digest, digest, DIGEST_SIZE);
+	rec->asked = tag;
+	rec->held = res.gates;
+	rec->binary = res.binary;
+	rec->full = NULL;
+	if (res.hits != 0 && (rec->full = malloc(sizeof(res))) == NULL)
+		return;
+	if (rec->full != NULL)
+		*rec->full = res;
+	st->n++;
+}
+
+/* On the owner's thread, the reading threads ended: into the cache. */
+static void
+prescan_end(void *arg, void *state)
+{
+	struct hazard_prescan *p = arg;
+	struct prescan_state *st = state;
+	struct secretscan_result res;
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		struct prescan_rec *rec = &st->v[i];
+		if (rec->full != NULL) {
+			secretscan_store(p->scan, rec->digest, rec->asked,
+			    rec->full);
+			free(rec->full);
+			continue;
+		}
+		memset(&res, 0, sizeof(res));
+		res.gates = rec->held;
+		res.binary = rec->binary;
+		secretscan_store(p->scan, rec->digest, rec->asked, &res);
+	}
+	free(st->v);
+	secretscan_ctx_free(st->c);
+	free(st);
+}
+
+struct hazard_prescan *
+hazard_prescan_new(struct secretscan *scan)
+{
+	struct hazard_prescan *p;
+
+	if (scan == NULL || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->scan = scan;
+	p->hook.prefix = SECRETSCAN_MAX_BYTES;
+	p->hook.want = prescan_want;
+	p->hook.thread_start = prescan_start;
+	p->hook.file = prescan_file;
+	p->hook.thread_end = prescan_end;
+	p->hook.arg = p;
+	return p;
+}
+
+const struct digest_scan *
+hazard_prescan_hook(const struct hazard_prescan *p)
+{
+	return p != NULL ? &p->hook : NULL;
+}
+
+void
+hazard_prescan_free(struct hazard_prescan *p)
+{
+	free(p);
+}
+
 /* Keeps the result small: most files hit nothing. */
 static void
 job_set(struct job *jb, const struct secretscan_result *res)
@@ -403,6 +615,7 @@ run_jobs(struct run *r)
 		    secretscan_lookup(s, e->digest, r->jobs[j].gates, &res)) {
 			job_set(&r->jobs[j], &res);
 			r->jobs[j].done = true;
+			r->jobs[j].cached = true;
 		} else
 			todo++;
 	}
@@ -424,7 +637,7 @@ run_jobs(struct run *r)
 	for (j = 0; j < r->njobs; j++) {
 		const struct entry *e = &r->l->v[r->jobs[j].idx];
 		struct job *jb = &r->jobs[j];
-		if (jb->failed || !(e->flags & ENTRY_DIGESTED))
+		if (jb->failed || jb->cached || !(e->flags & ENTRY_DIGESTED))
 			continue;
 		if (jb->full != NULL) {
 			secretscan_store(s, e->digest, jb->gates, jb->full);

@@ -154,6 +154,18 @@ ignorefile_parse(const char *buf, size_t len, const char *name,
 	return 0;
 }
 
+int
+ignorefile_append_lines(struct ignore_list *l, const char *const *lines,
+    size_t n, struct ctx_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ignorefile_line(lines[i], strlen(lines[i]), 0, l, err) < 0)
+			return -1;
+	return 0;
+}
+
 struct matcher *
 ignore_list_compile(const struct ignore_list *l, const char *name,
     unsigned flags, struct ctx_error *err)

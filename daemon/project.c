@@ -44,6 +44,8 @@ struct project {
 	size_t nbuild_args;
 	char *config[4];	/* paths below root whose edits re-read everything */
 	size_t nconfig;
+	char *linked[8];	/* where those that are symlinks lead, below root */
+	size_t nlinked;
 
 	project_event_fn *on_event;
 	void *arg;
@@ -283,33 +285,74 @@ finish(struct project *p, bool ok, bool always)
 	p->findings = findings;
 }
 
+/* Enters directory dir (and each ancestor) of the tree; a missing one
+ * fails with its parent entered, so its creation is seen. */
+static void
+enter_dir_of(const struct fsview *view, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int h;
+
+	if (slash == NULL || (n = (size_t)(slash - path)) >= sizeof(dir))
+		return;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if ((h = view->ops->openpath(view->ctx, dir)) >= 0)
+		view->ops->close(view->ctx, h);
+}
+
 /*
  * The Dockerfile and the ignore files are read from the file system, not
  * through the view, so the walk alone does not keep their directories
  * watched: BuildKit with no COPY never enters the root, and -f
- * docker/Dockerfile with docker excluded never enters docker.  Enter them
- * (each ancestor too) so that their edits are seen.
+ * docker/Dockerfile with docker excluded never enters docker.  Enter them,
+ * and when one is a symlink (Dockerfile -> docker/app.Dockerfile), the
+ * directory of its target too, and remember the target: its edits change
+ * the rules as much as the link's would.
  */
+static void
+enter_link_target(struct project *p, const struct fsview *view,
+    const char *path, const char *rel)
+{
+	size_t n = strlen(p->root);
+	char *real = realpath(path, NULL);
+
+	if (real == NULL)
+		return;
+	if (strncmp(real, p->root, n) == 0 && real[n] == '/' &&
+	    (rel == NULL || strcmp(real + n + 1, rel) != 0) &&
+	    p->nlinked < sizeof(p->linked) / sizeof(p->linked[0])) {
+		enter_dir_of(view, real + n + 1);
+		if ((p->linked[p->nlinked] = strdup(real + n + 1)) != NULL)
+			p->nlinked++;
+	}
+	free(real);
+}
+
 static void
 enter_config_dirs(struct project *p, const struct fsview *view)
 {
-	char dir[PATH_MAX];
-	const char *slash;
-	size_t i, n;
+	char path[PATH_MAX * 2];
+	size_t i;
 	int h;
 
 	if ((h = view->ops->openpath(view->ctx, ".")) >= 0)
 		view->ops->close(view->ctx, h);
+	for (i = 0; i < p->nlinked; i++)
+		free(p->linked[i]);
+	p->nlinked = 0;
 	for (i = 0; i < p->nconfig; i++) {
-		if ((slash = strrchr(p->config[i], '/')) == NULL ||
-		    (n = (size_t)(slash - p->config[i])) >= sizeof(dir))
-			continue;
-		memcpy(dir, p->config[i], n);
-		dir[n] = '\0';
-		/* A missing one fails with its parent entered: its creation
-		 * is seen. */
-		if ((h = view->ops->openpath(view->ctx, dir)) >= 0)
-			view->ops->close(view->ctx, h);
+		enter_dir_of(view, p->config[i]);
+		snprintf(path, sizeof(path), "%s/%s", p->root, p->config[i]);
+		enter_link_target(p, view, path, p->config[i]);
+	}
+	/* A Dockerfile outside the root may still lead into it. */
+	if (p->outside_wd >= 0) {
+		enter_link_target(p, view, p->dockerfile, NULL);
+		snprintf(path, sizeof(path), "%s.dockerignore", p->dockerfile);
+		enter_link_target(p, view, path, NULL);
 	}
 }
 
@@ -432,7 +475,35 @@ is_config(struct project *p, int32_t id)
 	for (i = 0; i < p->nconfig; i++)
 		if (strcmp(path, p->config[i]) == 0)
 			return true;
+	for (i = 0; i < p->nlinked; i++)
+		if (strcmp(path, p->linked[i]) == 0)
+			return true;
 	return false;
+}
+
+static void
+project_gone(struct project *p)
+{
+	p->state = PROJECT_GONE;
+	ctx_error_set(&p->error, CTX_ERR_CONTEXT,
+	    "%s: the context directory was deleted or moved", p->root);
+	sd_event_source_set_enabled(p->io, SD_EVENT_OFF);
+	sd_event_source_set_enabled(p->poll, SD_EVENT_OFF);
+	emit_context(p);
+}
+
+/*
+ * rmdir of the root sends nothing while the daemon holds it open: the
+ * inode, and with it IN_DELETE_SELF, lives until the last reference goes.
+ * A root with no link left is gone; checked after each batch of events,
+ * before each recompute and on each poll.
+ */
+static bool
+root_unlinked(struct project *p)
+{
+	struct stat st;
+
+	return fstat(p->rootfd, &st) == 0 && st.st_nlink == 0;
 }
 
 static int
@@ -447,6 +518,10 @@ on_recompute(sd_event_source *s, void *arg)
 	p->first_pending = 0;
 	if (p->state == PROJECT_GONE)
 		return 0;
+	if (root_unlinked(p)) {
+		project_gone(p);
+		return 0;
+	}
 	for (i = 0; !p->full_pending && i < p->tree.nchanged; i++)
 		if (is_config(p, p->tree.changed[i]))
 			p->full_pending = true;
@@ -491,17 +566,6 @@ on_watch_event(void *arg, int wd, uint32_t mask, uint32_t cookie,
 	tree_event(&p->tree, wd, mask, cookie, name);
 }
 
-static void
-project_gone(struct project *p)
-{
-	p->state = PROJECT_GONE;
-	ctx_error_set(&p->error, CTX_ERR_CONTEXT,
-	    "%s: the context directory was deleted or moved", p->root);
-	sd_event_source_set_enabled(p->io, SD_EVENT_OFF);
-	sd_event_source_set_enabled(p->poll, SD_EVENT_OFF);
-	emit_context(p);
-}
-
 static int
 on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
@@ -514,7 +578,7 @@ on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	if (watch_read(p->watch, on_watch_event, p) < 0)
 		log_warn("%s: reading inotify events", p->root);
 	tree_events_done(&p->tree);
-	if (p->tree.root_gone) {
+	if (p->tree.root_gone || root_unlinked(p)) {
 		project_gone(p);
 		return 0;
 	}
@@ -539,6 +603,10 @@ on_poll(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct project *p = arg;
 
+	if (root_unlinked(p)) {
+		project_gone(p);
+		return 0;
+	}
 	if (p->tree.npolled > 0 && tree_poll(&p->tree)) {
 		p->full_pending = true;
 		schedule(p);
@@ -747,6 +815,8 @@ project_free(struct project *p)
 	free(p->entry_of_node);
 	for (i = 0; i < p->nconfig; i++)
 		free(p->config[i]);
+	for (i = 0; i < p->nlinked; i++)
+		free(p->linked[i]);
 	for (i = 0; i < p->nbuild_args; i++)
 		free(p->build_args[i]);
 	free(p->build_args);

@@ -316,13 +316,11 @@ proto_ok(json_t *id)
 	return json_pack("{s:O,s:b}", "id", id ? id : json_null(), "ok", 1);
 }
 
-/* A human message: as is when it is UTF-8, else escaped (a path in it may
- * hold any bytes). */
+/* A human message is escaped like a path (it may quote one, with any
+ * bytes): always, so a reader can always decode it. */
 static json_t *
 message_json(const char *msg)
 {
-	if (proto_text_is_utf8(msg, strlen(msg)))
-		return json_string(msg);
 	return proto_str_json(msg);
 }
 

@@ -751,6 +751,10 @@ share_inode(struct tree *t, int32_t k)
 		if ((int32_t)i == k || !o->used || o->ino != t->v[k].ino ||
 		    o->dev != t->v[k].dev || !S_ISREG(o->mode))
 			continue;
+		/* The mode and owner are the inode's too (chmod a/f is
+		 * reported for a/f only). */
+		o->mode = t->v[k].mode;
+		o->uid = t->v[k].uid;
 		o->size = t->v[k].size;
 		o->mtime_ns = t->v[k].mtime_ns;
 		o->ctime_ns = t->v[k].ctime_ns;
@@ -772,6 +776,9 @@ event_refresh(struct tree *t, int32_t dir, const char *name, uint32_t mask)
 	}
 	k = child_refresh(t, dir, fd, name);
 	close(fd);
+	if (k >= 0 && (mask & IN_ATTRIB) && S_ISREG(t->v[k].mode) &&
+	    t->v[k].nlink > 1)
+		share_inode(t, k);
 	if (k < 0 || k != before || (mask & (IN_CREATE | IN_ATTRIB | IN_MOVED_TO)) ||
 	    !S_ISREG(t->v[k].mode)) {
 		t->structural = true;

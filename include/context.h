@@ -15,6 +15,7 @@
 #include "entry.h"
 #include "error.h"
 
+struct digest_scan;
 struct fsview;
 
 enum builder {
@@ -39,6 +40,14 @@ struct context_options {
 	const struct fsview *view;
 	/* Leave the entries undigested (the daemon digests from its cache). */
 	bool no_digest;
+	/* Lines appended after those of the ignore file, read as lines of it
+	 * (ignorefile_append_lines()), by both builders: what `ctxctl
+	 * suggest` proposes, tried without writing a file.  Borrowed. */
+	const char *const *extra_ignore;
+	size_t nextra_ignore;
+	/* A reader of the files' content while they are hashed (digest.h),
+	 * or NULL; not used with no_digest.  Borrowed. */
+	const struct digest_scan *scan;
 };
 
 struct context {

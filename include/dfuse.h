@@ -35,6 +35,12 @@ struct dfuse {
 	 * else of the first that used it; 0 when unused.  For an ONBUILD
 	 * trigger, the line of the child stage's FROM. */
 	size_t *line;
+	/* Per entry: 1 when a source names it itself (the source, each of a
+	 * wildcard's matches, a symbolic link followed on the way, what a
+	 * --parents pattern matches), 0 when it is only reached below a source
+	 * directory (COPY . . or COPY dir/): `ctxctl suggest` may exclude the
+	 * latter when it is a hazard, never the former. */
+	uint8_t *named;
 };
 
 /*

@@ -25,6 +25,39 @@
 typedef void digest_progress_fn(void *arg, size_t files_done,
     size_t files_total, uint64_t bytes_done);
 
+/*
+ * An optional reader of the files' content, fed by the reading threads in
+ * the same pass that hashes them, so that a caller who wants to look at
+ * the bytes (the hazard engine's content scan) does not open and read each
+ * file a second time.  For each file it wants, the thread reads the first
+ * prefix bytes into a buffer of its own (hashing them as they come) and,
+ * once the file is hashed, hands those bytes and the digest to file().
+ *
+ * want() says whether a file is wanted and gives a tag passed on to file();
+ * it is called on the owner's thread (pool submissions) or on a reading
+ * thread (digest_entries()), so it must be a pure function of the entry.
+ * thread_start() and thread_end() make and retire the per-thread state;
+ * both are called on the thread that owns the pool or called
+ * digest_entries() (thread_end() after the reading threads have ended, so
+ * it may merge the thread's results into shared state without a lock).
+ * thread_start() may return NULL: that thread then reads without calling
+ * file().  file() runs on a reading thread with that thread's state only.
+ * A file that fails to read, or is not read (an alias of an inode already
+ * read, an unreadable file made empty), is never handed to file(): the
+ * consumer must cope with files it was not told about.  The struct and
+ * arg are borrowed until the pool is freed or digest_entries() returns.
+ */
+struct digest_scan {
+	size_t prefix;		/* bytes of each file's start wanted, > 0 */
+	bool (*want)(void *arg, const struct entry *e, uint32_t *tag);
+	void *(*thread_start)(void *arg);
+	void (*file)(void *arg, void *state, uint32_t tag,
+	    const unsigned char digest[DIGEST_SIZE], const unsigned char *buf,
+	    size_t n);
+	void (*thread_end)(void *arg, void *state);
+	void *arg;
+};
+
 struct digest_options {
 	unsigned threads;	/* hashing threads; 0 = online CPUs */
 	/*
@@ -35,6 +68,7 @@ struct digest_options {
 	bool unreadable_empty;
 	digest_progress_fn *progress;	/* optional */
 	void *progress_arg;
+	const struct digest_scan *scan;	/* optional: see above */
 };
 
 /*

@@ -62,6 +62,25 @@ json_t *hazard_scan(const struct entry_list *l);
 json_t *hazard_scan_at(const struct entry_list *l, int rootfd,
     const char *root);
 
+/*
+ * The content scan in the hashing pass: a reader for context_build()
+ * (context_options.scan, see digest.h) that scans each file hazard_run()
+ * would read (by what its entry tells: every non-empty file not below a
+ * directory hazard), from the bytes the reading thread hashes, with the
+ * gates its name asks for, and puts the results into scan's digest cache
+ * when the reading threads end (inside context_build()).  hazard_run()
+ * with the same scanner then finds every such file in the cache and reads
+ * none again; a file the reader was not handed (an alias, a reader out of
+ * memory) it still reads itself, so the findings are the same either way.
+ * scan is borrowed; NULL when out of memory (or scan is NULL).
+ */
+struct hazard_prescan;
+struct digest_scan;
+
+struct hazard_prescan *hazard_prescan_new(struct secretscan *scan);
+const struct digest_scan *hazard_prescan_hook(const struct hazard_prescan *p);
+void hazard_prescan_free(struct hazard_prescan *p);
+
 /* Objects of a that are not in b (compared by rule and path), new ref. */
 json_t *hazard_diff(const json_t *a, const json_t *b);
 

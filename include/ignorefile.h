@@ -29,6 +29,14 @@ int ignore_list_add(struct ignore_list *l, const char *pattern, size_t len,
 int ignorefile_parse(const char *buf, size_t len, const char *name,
     struct ignore_list *out, struct ctx_error *err);
 
+/*
+ * Appends lines[0..n) (NUL-terminated, no newline) read as ReadAll reads a
+ * line (comments and blank lines skipped, '!', cleaning) with line number
+ * 0: patterns added after a file's own.
+ */
+int ignorefile_append_lines(struct ignore_list *l, const char *const *lines,
+    size_t n, struct ctx_error *err);
+
 struct matcher;
 
 /*

@@ -10,8 +10,8 @@
 set -u
 top=$(cd -- "$(dirname -- "$0")/../.." && pwd)
 read -r -a ctxctl <<<"${CTXCTL:-$top/build/ctxctl}"
-# The daemon next to ctxctl unless CTXD names one.
-ctxd=${CTXD:-$(dirname -- "${ctxctl[-1]}")/ctxd}
+# The daemon next to ctxctl unless CTXD names one (a command line).
+read -r -a ctxd <<<"${CTXD:-$(dirname -- "${ctxctl[-1]}")/ctxd}"
 ops=${CHURN_OPS:-2000}
 seeds=${CHURN_SEEDS:-1 2 3}
 export LC_ALL=C
@@ -36,7 +36,7 @@ run() {
 	rt=$w/rt
 	mkdir -p -m 0700 "$w" "$rt" "$w/state"
 	export CTXD_SOCKET=$rt/ctxd.sock XDG_RUNTIME_DIR=$rt XDG_STATE_HOME=$w/state
-	"$ctxd" --socket "$CTXD_SOCKET" 2>"$w/ctxd.log" &
+	"${ctxd[@]}" --socket "$CTXD_SOCKET" 2>"$w/ctxd.log" &
 	dpid=$!
 	for i in $(seq 100); do [ -S "$CTXD_SOCKET" ] && break; sleep 0.05; done
 	t0=$SECONDS
@@ -63,6 +63,7 @@ run() {
 	if [ $rc = 0 ]; then
 		pass=$((pass + 1))
 		echo "ok $name ($((SECONDS - t0)) s; $(tail -1 "$w/out"))"
+		grep '^note:' "$w/out" | cut -c1-300 | sed 's/^/  /'
 	else
 		fail=$((fail + 1))
 		echo "FAIL $name (seed $seed)"

@@ -116,6 +116,16 @@ printf 'deep\n!deep/s*\n' >"$work/trim/.dockerignore"
 expect trim-reincludes-dockerfile 0 $'.dockerignore\ndeep/Dockerfile.prod\ndeep/src' \
 	sh -c "cd '$work/trim' && ${ctxctl[*]} ls --builder classic -f deep/Dockerfile.prod ."
 
+# An error message holding a backslash reads the same through the daemon
+# as in-process (the protocol escapes bytes; the client decodes them).
+mkdir -p "$work/bs"
+printf 'FROM scratch\n' >"$work/bs/Dockerfile"
+printf 'x\\k\n' >"$work/bs/.dockerignore"
+"${ctxctl[@]}" hash --builder classic "$work/bs" 2>"$work/e1" >/dev/null
+"${ctxctl[@]}" hash --no-daemon --builder classic "$work/bs" 2>"$work/e2" >/dev/null
+if cmp -s "$work/e1" "$work/e2" && grep -qF 'x\x5ck' "$work/e2"; then ok error-message-bytes-via-daemon
+else bad error-message-bytes-via-daemon "daemon: $(cat "$work/e1")" "direct: $(cat "$work/e2")"; fi
+
 # Help and version tell the truth and exit 0.
 out=$("${ctxctl[@]}" --help); rc=$?
 [ $rc = 0 ] && printf '%s' "$out" | grep -q '^  ls ' && printf '%s' "$out" | grep -q -- '--builder' &&

@@ -462,6 +462,45 @@ test_lines(void **state)
 	entry_list_free(&l);
 }
 
+/* named: what a source resolves to itself, not what lies below it */
+static char *
+named_of(const char *df, const char *ctx)
+{
+	static char out[1024];
+	struct entry_list l;
+	struct dfuse u;
+	struct ctx_error err;
+	size_t i, n = 0;
+
+	build(&l, ctx);
+	assert_int_equal(dfuse_analyze(df, strlen(df), "Dockerfile", NULL, &l,
+	    &u, &err), 0);
+	out[0] = '\0';
+	for (i = 0; i < l.n; i++)
+		if (u.named[i])
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+			    n ? " " : "", l.v[i].path);
+	dfuse_free(&u);
+	entry_list_free(&l);
+	return out;
+}
+
+static void
+test_named(void **state)
+{
+	const char *ctx = "a/ a/x a/.env b.py c.py d/ d/e/ d/e/f lnk->d/e";
+
+	(void)state;
+	assert_string_equal(named_of("FROM alpine\nCOPY . /\n", ctx), "");
+	assert_string_equal(named_of("FROM alpine\nCOPY a /a\n", ctx), "a");
+	assert_string_equal(named_of("FROM alpine\nCOPY a/.env *.py /\n", ctx),
+	    "a/.env b.py c.py");
+	assert_string_equal(named_of("FROM alpine\nCOPY lnk/f /\n", ctx),
+	    "d/e/f lnk");
+	assert_string_equal(named_of("FROM alpine\nRUN --mount=source=d,"
+	    "target=/d true\n", ctx), "d");
+}
+
 static void
 test_errors(void **state)
 {
@@ -496,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_mounts),
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_named),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -772,11 +772,174 @@ out:
 	assert_int_equal(fchmodat(rootfd, "closed", 0755, 0), 0);
 }
 
+/* ---- the content reader (digest_options.scan) ---- */
+
+struct seen_file {
+	uint32_t tag;
+	size_t n;
+	unsigned char digest[32], prefix_sha[32];
+};
+
+struct seen {
+	pthread_t owner;
+	pthread_mutex_t lock;
+	int started, ended, bad_thread;
+	struct seen_file v[16];
+	size_t n;
+};
+
+static bool
+scan_want(void *arg, const struct entry *e, uint32_t *tag)
+{
+	(void)arg;
+	if (strncmp(e->path, "skip", 4) == 0)
+		return false;
+	*tag = (uint32_t)e->path_len;
+	return true;
+}
+
+static void *
+scan_start(void *arg)
+{
+	struct seen *s = arg;
+
+	if (!pthread_equal(pthread_self(), s->owner))
+		s->bad_thread++;
+	s->started++;
+	return s;
+}
+
+static void
+scan_file(void *arg, void *state, uint32_t tag, const unsigned char digest[32],
+    const unsigned char *buf, size_t n)
+{
+	struct seen *s = arg;
+
+	assert_ptr_equal(state, s);
+	pthread_mutex_lock(&s->lock);
+	if (s->n < 16) {
+		s->v[s->n].tag = tag;
+		s->v[s->n].n = n;
+		memcpy(s->v[s->n].digest, digest, 32);
+		sha(buf, n, s->v[s->n].prefix_sha);
+	}
+	s->n++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+scan_end(void *arg, void *state)
+{
+	struct seen *s = arg;
+
+	(void)state;
+	if (!pthread_equal(pthread_self(), s->owner))
+		s->bad_thread++;
+	s->ended++;
+}
+
+/* The file of tag (its path length, unique here) was handed once, with
+ * its first prefix bytes and the digest of all of it. */
+static void
+expect_seen(const struct seen *s, const char *path, const void *data,
+    size_t n, size_t prefix)
+{
+	unsigned char whole[32], head[32];
+	size_t i, found = 0;
+
+	sha(data, n, whole);
+	sha(data, n < prefix ? n : prefix, head);
+	for (i = 0; i < s->n && i < 16; i++) {
+		if (s->v[i].tag != strlen(path))
+			continue;
+		found++;
+		assert_int_equal(s->v[i].n, n < prefix ? n : prefix);
+		assert_memory_equal(s->v[i].digest, whole, 32);
+		assert_memory_equal(s->v[i].prefix_sha, head, 32);
+	}
+	assert_int_equal(found, 1);
+}
+
+static void
+test_scan_hook(void **state)
+{
+	static unsigned char big[DIGEST_BUFSIZE * 2 + 77];
+	static const size_t prefixes[] = { 5, DIGEST_BUFSIZE + 100,
+	    DIGEST_BUFSIZE * 4 };
+	struct digest_scan hook = { 0, scan_want, scan_start, scan_file,
+	    scan_end, NULL };
+	struct digest_options opt = { .threads = 1 };
+	struct digest_pool *p;
+	struct entry_list l;
+	struct ctx_error err;
+	struct seen s;
+	const char *names[] = { "hello.txt", "b/big", "b/link", "skip-me",
+	    "b/empty", NULL };
+	size_t k, i;
+	unsigned t, pool;
+
+	(void)state;
+	fill(big, sizeof(big), 3);
+	assert_int_equal(mkdirat(rootfd, "b", 0755), 0);
+	put("hello.txt", "hello\n", 6, 0644);
+	put("b/big", big, sizeof(big), 0644);
+	assert_int_equal(linkat(rootfd, "b/big", rootfd, "b/link", 0), 0);
+	put("skip-me", "not wanted", 10, 0644);
+	put("b/empty", "", 0, 0644);
+	for (k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+		for (t = 1; t <= 3; t += 2) {
+			for (pool = 0; pool <= 1; pool++) {
+				memset(&s, 0, sizeof(s));
+				s.owner = pthread_self();
+				pthread_mutex_init(&s.lock, NULL);
+				hook.prefix = prefixes[k];
+				hook.arg = &s;
+				opt.threads = t;
+				opt.scan = &hook;
+				entry_list_init(&l);
+				if (pool) {
+					p = digest_pool_start(rootfd, &opt, &err);
+					assert_non_null(p);
+				}
+				for (i = 0; names[i] != NULL; i++) {
+					struct entry *e = add_file(&l, names[i], true);
+					if (pool)
+						digest_pool_submit(p, i, e);
+				}
+				if (pool) {
+					assert_int_equal(digest_pool_finish(p, &l,
+					    &err), 0);
+					digest_pool_free(p);
+				} else {
+					assert_int_equal(digest_entries(&l, rootfd,
+					    &opt, &err), 0);
+				}
+				expect_digest(&l.v[0], "hello\n", 6);
+				expect_digest(&l.v[1], big, sizeof(big));
+				expect_digest(&l.v[2], big, sizeof(big));
+				expect_digest(&l.v[3], "not wanted", 10);
+				/* hello.txt, b/big (once: b/link is its alias), b/empty */
+				assert_int_equal(s.n, 3);
+				expect_seen(&s, "hello.txt", "hello\n", 6, prefixes[k]);
+				expect_seen(&s, "b/big", big, sizeof(big),
+				    prefixes[k]);
+				expect_seen(&s, "b/empty", "", 0, prefixes[k]);
+				assert_true(s.started >= 1);
+				assert_int_equal(s.started, s.ended);
+				assert_int_equal(s.bad_thread, 0);
+				pthread_mutex_destroy(&s.lock);
+				entry_list_free(&l);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_and_empty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hardlinks, setup,

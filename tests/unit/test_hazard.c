@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dfuse.h"
+#include "digest.h"
 #include "hazard.h"
 #include "hazrules.h"
 #include "secretscan.h"
@@ -393,6 +394,71 @@ test_allow(void **state)
 	rm_tree();
 }
 
+/*
+ * The content scan in the hashing pass (hazard_prescan_*): the findings
+ * are those of hazard_run() reading the files itself, and hazard_run()
+ * then reads nothing (the files are changed after hashing: the findings
+ * still come from the bytes that were hashed, and nothing new is cached).
+ */
+static void
+test_prescan(void **state)
+{
+	struct entry_list l;
+	struct hazard_options opt;
+	struct digest_options dopt;
+	struct hazard_prescan *pre;
+	struct ctx_error err;
+	json_t *f;
+	char *want, *got;
+	size_t cached, i;
+	unsigned t;
+
+	(void)state;
+	for (t = 1; t <= 3; t += 2) {
+		entry_list_init(&l);
+		build_tree(&l);
+		memset(&opt, 0, sizeof(opt));
+		opt.rootfd = rootfd;
+		opt.large_bytes = 200;
+		opt.threads = 1;
+		/* what hazard_run() finds reading the files itself */
+		opt.scan = secretscan_new(NULL);
+		assert_non_null(opt.scan);
+		f = hazard_run(&l, &opt, NULL);
+		assert_non_null(f);
+		want = summary(f);
+		json_decref(f);
+		secretscan_free(opt.scan);
+		for (i = 0; i < l.n; i++)
+			l.v[i].flags &= ~ENTRY_DIGESTED;
+
+		opt.scan = secretscan_new(NULL);
+		assert_non_null(opt.scan);
+		pre = hazard_prescan_new(opt.scan);
+		assert_non_null(pre);
+		memset(&dopt, 0, sizeof(dopt));
+		dopt.threads = t;
+		dopt.scan = hazard_prescan_hook(pre);
+		assert_int_equal(digest_entries(&l, rootfd, &dopt, &err), 0);
+		hazard_prescan_free(pre);
+		cached = secretscan_cached(opt.scan);
+		assert_true(cached > 0);
+		write_at("app/main.py", "print('nothing here')\n");
+		write_at("app/.npmrc", "registry=https://r.example/\n");
+		f = hazard_run(&l, &opt, NULL);
+		assert_non_null(f);
+		got = summary(f);
+		json_decref(f);
+		assert_string_equal(got, want);
+		assert_int_equal(secretscan_cached(opt.scan), cached);
+		free(want);
+		free(got);
+		secretscan_free(opt.scan);
+		rm_tree();
+		entry_list_free(&l);
+	}
+}
+
 static void
 test_rule_table(void **state)
 {
@@ -421,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_every_class),
 		cmocka_unit_test(test_allow),
+		cmocka_unit_test(test_prescan),
 		cmocka_unit_test(test_rule_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

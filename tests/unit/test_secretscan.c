@@ -209,6 +209,55 @@ test_generic(void **state)
 		expect_none(decoys[i]);
 }
 
+/*
+ * Every keyword, in any case, at every offset around the 16-byte blocks
+ * the trigger search reads (and in the tail it reads byte by byte), with
+ * each operator; a token likewise.
+ */
+static void
+test_generic_keys_and_offsets(void **state)
+{
+	static const char *const keys[] = { "password", "passwd", "secret",
+	    "secret_key", "secret-key", "secretkey", "token", "auth_token",
+	    "authtoken", "access_token", "accesstoken", "api_key", "api-key",
+	    "apikey", "access_key", "access-key", "accesskey", "client_secret",
+	    "client-secret", "DB_PASSWORD", "Api_Key", "X.TOKEN" };
+	static const char *const ops[] = { "=", " = ", ": ", " := ", "\": \"" };
+	char text[160], pv[64], key[40];
+	struct secretscan_result r;
+	size_t k, o, pad, n, i;
+
+	(void)state;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+			for (pad = 0; pad < 40; pad += (k + o) % 3 + 1) {
+				/* the key once as given, once upper-cased */
+				snprintf(key, sizeof(key), "%s", keys[k]);
+				if (pad % 2)
+					for (i = 0; key[i] != '\0'; i++)
+						if (key[i] >= 'a' && key[i] <= 'z')
+							key[i] = (char)(key[i] - 32);
+				n = (size_t)snprintf(text, sizeof(text),
+				    "%*s%s%sXk29vLq8Rz4\n", (int)pad, "", key,
+				    ops[o]);
+				secretscan_buffer(C, text, n, 0, &r);
+				if (r.hits != 1u << SS_GENERIC)
+					fail_msg("no hit in: %s", text);
+				snprintf(pv, sizeof(pv), "%s=\xe2\x80\xa6(11 chars)",
+				    key);
+				assert_string_equal(r.preview[SS_GENERIC], pv);
+			}
+		}
+	}
+	for (pad = 0; pad < 40; pad++) {
+		char *t = mk("%*sx = \"AK%s\"\n", (int)pad, "",
+		    "IAQ7XV2LM9RT4KP8ZW");
+		secretscan_buffer(C, t, strlen(t), 0, &r);
+		assert_int_equal(r.hits, 1u << SS_AWS);
+		free(t);
+	}
+}
+
 static void
 test_gates(void **state)
 {
@@ -324,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_aws),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_generic),
+		cmocka_unit_test(test_generic_keys_and_offsets),
 		cmocka_unit_test(test_gates),
 		cmocka_unit_test(test_binary_and_cap),
 		cmocka_unit_test(test_cache),
