@@ -123,13 +123,12 @@ fs_readlink(void *ctx, int dir, const char *name, char *buf, size_t size)
 
 /* Docker lists the whole directory; only an unreadable one fails, so one
  * small read tells the same without listing a whole node_modules. */
-static int
-fs_probe(void *ctx, int dir, const char *name)
+int
+fsview_probe_at(int dir, const char *name)
 {
 	char probe[1024] __attribute__((aligned(8)));
 	int fd = openat(dir, name, DIR_FLAGS), rc = 0, e;
 
-	(void)ctx;
 	if (fd < 0)
 		return -1;
 	if (getdents64(fd, probe, sizeof(probe)) < 0 && errno != EINVAL)
@@ -140,21 +139,38 @@ fs_probe(void *ctx, int dir, const char *name)
 	return rc;
 }
 
-/* An owner with a read bit (or root) needs no syscall to know. */
 static int
-fs_readable(void *ctx, int dir, const char *name, const struct stat *st)
+fs_probe(void *ctx, int dir, const char *name)
+{
+	(void)ctx;
+	return fsview_probe_at(dir, name);
+}
+
+/* An owner with a read bit (or root) needs no syscall to know. */
+bool
+fsview_plainly_readable(const struct stat *st)
 {
 	static uid_t euid = (uid_t)-1;
 
-	(void)ctx;
 	if (euid == (uid_t)-1)
 		euid = geteuid();
-	if (euid == 0 || (st->st_uid == euid && (st->st_mode & S_IRUSR)))
-		return 0;
+	return euid == 0 || (st->st_uid == euid && (st->st_mode & S_IRUSR));
+}
+
+int
+fsview_readable_at(int dir, const char *name)
+{
 	if (faccessat(dir, name, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0 ||
 	    errno != EACCES)
 		return 0;
 	return -1;
+}
+
+static int
+fs_readable(void *ctx, int dir, const char *name, const struct stat *st)
+{
+	(void)ctx;
+	return fsview_plainly_readable(st) ? 0 : fsview_readable_at(dir, name);
 }
 
 static const struct fsview_ops fs_ops = {

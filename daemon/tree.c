@@ -611,16 +611,11 @@ static int
 tv_probe(void *ctx, int dir, const char *name)
 {
 	struct tree *t = ctx;
-	int32_t k = tv_child(t, dir, name);
-	char probe[1024] __attribute__((aligned(8)));
-	int fd, rc = 0, e;
+	int fd, rc, e;
 
-	if (k < 0)
+	if (tv_child(t, dir, name) < 0 || (fd = open_node(t, dir, false)) < 0)
 		return -1;
-	if ((fd = open_node(t, k, true)) < 0)
-		return -1;
-	if (getdents64(fd, probe, sizeof(probe)) < 0 && errno != EINVAL)
-		rc = -1;
+	rc = fsview_probe_at(fd, name);
 	e = errno;
 	close(fd);
 	errno = e;
@@ -631,18 +626,17 @@ static int
 tv_readable(void *ctx, int dir, const char *name, const struct stat *st)
 {
 	struct tree *t = ctx;
-	static uid_t euid = (uid_t)-1;
-	int fd, rc;
+	int fd, rc, e;
 
-	if (euid == (uid_t)-1)
-		euid = geteuid();
-	if (euid == 0 || (st->st_uid == euid && (st->st_mode & S_IRUSR)))
+	if (fsview_plainly_readable(st))
 		return 0;
 	if ((fd = open_node(t, dir, false)) < 0)
 		return -1;
-	rc = faccessat(fd, name, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
+	rc = fsview_readable_at(fd, name);
+	e = errno;
 	close(fd);
-	return rc == 0 || errno != EACCES ? 0 : -1;
+	errno = e;
+	return rc;
 }
 
 static int64_t

@@ -11,6 +11,7 @@
 #ifndef CTXD_FSVIEW_H
 #define CTXD_FSVIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -56,6 +57,14 @@ struct fsview {
  * RESOLVE_NO_SYMLINKS, else one component at a time.  -1 with errno.
  */
 int fsview_open_beneath(int rootfd, const char *rel, int flags);
+
+/* The checks behind the probe and readable operations, for any view that
+ * asks the real file system: dir is a descriptor of the parent (O_PATH is
+ * enough).  0, or -1 with errno. */
+int fsview_probe_at(int dir, const char *name);
+int fsview_readable_at(int dir, const char *name);
+/* True when st says we can read it without asking (root, or owner with r). */
+bool fsview_plainly_readable(const struct stat *st);
 
 /* The live file system below the directory open at *rootfd (borrowed). */
 void fsview_fs_init(struct fsview *v, int *rootfd);
