@@ -268,11 +268,17 @@ names_match(const char *const *names, const char *path, size_t len,
 {
 	const char *q;
 	unsigned kind;
-	size_t n;
+	size_t n, blen = strlen(base);
+	char last;
 
 	for (; names != NULL && *names != NULL; names++) {
 		for (kind = 0, q = *names; *q != '\0'; q++)
 			kind |= glob_special[(unsigned char)*q];
+		/* Most names end in a literal byte: a cheap no before matching. */
+		last = q > *names ? q[-1] : '\0';
+		if (last != '*' && last != '?' && last != ']' && last != '\\' &&
+		    (blen == 0 || base[blen - 1] != last))
+			continue;
 		if (!(kind & 1)) {
 			if ((kind & 2) ? fnmatch(*names, base, 0) == 0 :
 			    star_match(*names, base))
