@@ -380,8 +380,10 @@ recompute_full(struct project *p, bool always)
 	opt.no_digest = true;
 	memset(&p->error, 0, sizeof(p->error));
 	tree_walk_begin(&p->tree);
-	ok = context_build(&opt, &c, &p->error) == 0;
+	/* Watch the rules' directories before the rules are read: an edit
+	 * between the read and the watch would be lost. */
 	enter_config_dirs(p, &view);
+	ok = context_build(&opt, &c, &p->error) == 0;
 	tree_walk_end(&p->tree);
 	if (ok && fill_digests(p, &c.entries, &p->error) < 0) {
 		context_free(&c);
