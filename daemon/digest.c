@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "fsview.h"
 #include "manifest.h"
 
 /*
@@ -142,52 +143,38 @@ digest_hex(const unsigned char d[DIGEST_SIZE], char out[DIGEST_HEX_SIZE])
 }
 
 /*
- * The same refusal as openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
- * one component at a time, for kernels without openat2: every directory
- * component is opened with O_NOFOLLOW, so a symbolic link there fails
- * (ENOTDIR) instead of being followed.
+ * For kernels without openat2: the directory part is opened the way
+ * fsview_open_beneath() opens it (every component O_NOFOLLOW, ".." refused),
+ * then the file itself with O_NOFOLLOW, so a symbolic link anywhere fails
+ * instead of being followed.
  */
 static int
 digest_open_walk(int rootfd, const char *path, int flags)
 {
-	char comp[NAME_MAX + 1];
-	const char *p = path, *slash;
-	int dfd = rootfd, fd, e;
+	char dir[PATH_MAX];
+	const char *base = strrchr(path, '/');
 	size_t n;
+	int dfd, fd, e;
 
-	while ((slash = strchr(p, '/')) != NULL) {
-		n = (size_t)(slash - p);
-		if (n == 0 || n > NAME_MAX || (n == 2 && p[0] == '.' &&
-		    p[1] == '.')) {
-			if (dfd != rootfd)
-				close(dfd);
-			errno = n == 0 ? ENOENT : n > NAME_MAX ? ENAMETOOLONG :
-			    EXDEV;
-			return -1;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		fd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		e = errno;
-		if (dfd != rootfd)
-			close(dfd);
-		if (fd < 0) {
-			errno = e;
-			return -1;
-		}
-		dfd = fd;
-		p = slash + 1;
+	if (base == NULL)
+		return strcmp(path, "..") == 0 ? (errno = EXDEV, -1) :
+		    openat(rootfd, path, flags | O_NOFOLLOW);
+	if ((n = (size_t)(base - path)) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	if (strcmp(p, "..") == 0) {
-		fd = -1;
-		e = EXDEV;
-	} else {
-		fd = openat(dfd, p, flags | O_NOFOLLOW);
-		e = errno;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	base++;
+	if (n == 0 || strcmp(base, "..") == 0) {
+		errno = n == 0 ? ENOENT : EXDEV;
+		return -1;
 	}
-	if (dfd != rootfd)
-		close(dfd);
+	if ((dfd = fsview_open_beneath(rootfd, dir, O_PATH)) < 0)
+		return -1;
+	fd = openat(dfd, base, flags | O_NOFOLLOW);
+	e = errno;
+	close(dfd);
 	errno = e;
 	return fd;
 }
