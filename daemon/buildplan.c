@@ -2,7 +2,8 @@
  * What decides BuildKit's "load build context" transfer: the frontend
  * assumed (spec bk-v1 rule 2.3), whether the built stages read the main
  * context (rule 4.1) and the FollowPaths (rule 4.2), computed from the reads
- * that dfgraph.c collects over the stages.  Pinned by
+ * that dfgraph.c collects over the stages; for the classic builder, which is
+ * sent the whole directory, only what it refuses.  Pinned by
  * tests/unit/test_buildplan.c.
  */
 #include <stdlib.h>
@@ -86,22 +87,15 @@ out:
 	return rc;
 }
 
-int
-buildplan_compute(const char *dockerfile, size_t len, const char *name,
+/* rule 2.3: BUILDKIT_SYNTAX, else the frontend's own detection; and
+ * BUILDKIT_DOCKERFILE_CHECK's error=true. */
+static int
+plan_frontend(const char *dockerfile, size_t len, const char *dname,
     const struct buildplan_options *opt, struct buildplan *out,
     struct ctx_error *err)
 {
-	static const struct buildplan_options none;
-	const char *dname = name ? name : "Dockerfile";
-	struct dockerfile *df;
-	struct dfgraph g;
 	size_t i;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (opt == NULL)
-		opt = &none;
-	/* rule 2.3: BUILDKIT_SYNTAX, else the frontend's own detection */
 	for (i = 0; i < opt->nbuild_args; i++) {
 		const char *a = opt->build_args[i];
 
@@ -129,6 +123,31 @@ buildplan_compute(const char *dockerfile, size_t len, const char *name,
 		    && strstr(a, "error=true") != NULL)
 			out->unmodelled_checks = true;
 	}
+	return 0;
+}
+
+int
+buildplan_compute(const char *dockerfile, size_t len, const char *name,
+    const struct buildplan_options *opt, struct buildplan *out,
+    struct ctx_error *err)
+{
+	static const struct buildplan_options none;
+	const char *dname = name ? name : "Dockerfile";
+	struct dockerfile *df;
+	struct dfgraph g;
+	bool classic;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (opt == NULL)
+		opt = &none;
+	classic = opt->builder == BUILDER_CLASSIC;
+	/* the classic builder knows no frontend, `# syntax` nor `# check` */
+	if (!classic && plan_frontend(dockerfile, len, dname, opt, out, err) ==
+	    -1) {
+		buildplan_free(out);
+		return -1;
+	}
 	if (len == 0) {
 		buildplan_free(out);
 		return ctx_error_set(err, CTX_ERR_DOCKERFILE, "%s: the "
@@ -138,10 +157,14 @@ buildplan_compute(const char *dockerfile, size_t len, const char *name,
 		buildplan_free(out);
 		return -1;
 	}
-	if (df->check != NULL && strstr(df->check, "error=true") != NULL)
+	if (!classic && df->check != NULL &&
+	    strstr(df->check, "error=true") != NULL)
 		out->unmodelled_checks = true;
 	rc = dfgraph_compute(df, dname, opt, &g, err);
-	if (rc == 0)
+	/* the classic builder is sent the whole directory, used or not */
+	if (rc == 0 && classic)
+		out->uses_context = out->whole_context = true;
+	else if (rc == 0)
 		rc = plan_paths(&g, out, err);
 	dfgraph_free(&g);
 	dockerfile_free(df);

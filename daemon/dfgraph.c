@@ -2,8 +2,11 @@
  * The frontend side of a BuildKit build: stage resolution, reachability,
  * ONBUILD triggers, variable expansion, the build graph and the context reads
  * of COPY, ADD and RUN --mount (dockerfile2llb/convert.go,
- * convert_runmount.go; spec bk-v1 rules 4.1-4.5, 8.3).  Pinned through its
- * two users by tests/unit/test_buildplan.c and tests/unit/test_dfuse.c.
+ * convert_runmount.go; spec bk-v1 rules 4.1-4.5, 8.3).  With BUILDER_CLASSIC
+ * the same walk follows the legacy builder of Docker Engine 28.2.2 (moby
+ * builder/dockerfile: builder.go, evaluator.go, dispatchers.go, copy.go,
+ * buildargs.go), each rule citing its file.  Pinned through its two users
+ * by tests/unit/test_buildplan.c, test_dfuse.c and test_dfuse_classic.c.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include "dfgraph.h"
 #include "dockerfile.h"
 #include "gocsv.h"
+#include "gopath.h"
 #include "shellword.h"
 
 #if defined(__x86_64__)
@@ -49,6 +53,8 @@
 /* An environment that owns its strings (llb.EnvList, newest last). */
 struct env {
 	struct shellword_var *v;
+	unsigned char *arg;	/* per entry: 1 when the classic builder's
+				 * ARG set it, 0 for an ENV (or BuildKit) */
 	size_t n, cap;
 };
 
@@ -92,6 +98,7 @@ struct bp {
 	struct dfgraph_read *reads;	/* the ctxPaths, with their origin */
 	size_t nreads, rcap;
 	struct ctx_error *err;
+	bool classic;		/* the legacy builder's rules (opt->builder) */
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -134,10 +141,14 @@ env_add(struct env *e, const char *k, size_t kl, const char *v, size_t vl)
 	if (e->n == e->cap) {
 		size_t nc = e->cap ? e->cap * 2 : 16;
 		struct shellword_var *nv = realloc(e->v, nc * sizeof(*nv));
+		unsigned char *na;
 
 		if (nv == NULL)
 			return -1;
 		e->v = nv;
+		if ((na = realloc(e->arg, nc)) == NULL)
+			return -1;
+		e->arg = na;
 		e->cap = nc;
 	}
 	ks = strndup(k, kl);
@@ -149,6 +160,7 @@ env_add(struct env *e, const char *k, size_t kl, const char *v, size_t vl)
 	}
 	e->v[e->n].name = ks;
 	e->v[e->n].value = vs;
+	e->arg[e->n] = 0;
 	e->n++;
 	return 0;
 }
@@ -170,14 +182,38 @@ env_get(const struct env *e, const char *k)
 	return NULL;
 }
 
+/* env_only: leave out what the classic builder's ARGs set (a stage's
+ * image config keeps its ENV, never its ARGs). */
 static int
-env_copy(struct env *dst, const struct env *src)
+env_copy(struct env *dst, const struct env *src, bool env_only)
 {
 	size_t i;
 
 	for (i = 0; i < src->n; i++)
-		if (env_set(dst, src->v[i].name, src->v[i].value) == -1)
+		if (!(env_only && src->arg[i]) &&
+		    env_set(dst, src->v[i].name, src->v[i].value) == -1)
 			return -1;
+	return 0;
+}
+
+/*
+ * The classic builder's ARG: its value is seen by expansion only when no
+ * ENV of the stage (or of its base) has that name, since dispatch() expands
+ * with runConfig.Env plus buildArgs.FilterAllowed(runConfig.Env) (moby
+ * builder/dockerfile/evaluator.go dispatch, buildargs.go FilterAllowed).
+ * A later ENV is appended and wins anyway.
+ */
+static int
+env_set_arg(struct env *e, const char *k, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (!e->arg[i] && strcmp(e->v[i].name, k) == 0)
+			return 0;
+	if (env_set(e, k, v) == -1)
+		return -1;
+	e->arg[e->n - 1] = 1;
 	return 0;
 }
 
@@ -191,6 +227,7 @@ env_free(struct env *e)
 		free((char *)(uintptr_t)e->v[i].value);
 	}
 	free(e->v);
+	free(e->arg);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -589,6 +626,66 @@ mount_from(struct bp *b, const char *val, char **from)
 	return 0;
 }
 
+/* BuildKit's COPY --from: a stage (by name or index) or an image. */
+static int
+bk_from(struct bp *b, size_t si, const struct dockerfile_instr *ins,
+    const char *from, int *t)
+{
+	struct shellword_lex lex = { .escape = b->df->escape };
+	long long idx;
+	char *r;
+
+	if (shellword_process(&lex, from, strlen(from), NULL, &r, b->err) == -1)
+		return bpwrap(b, ins->start_line);
+	if (strcmp(r, from) != 0) {
+		free(r);
+		return bperr(b, ins->start_line, "variable expansion is not "
+		    "supported for --from, define a new stage with FROM using "
+		    "ARG from global scope as a workaround");
+	}
+	free(r);
+	if (atoi_go(from, &idx)) {
+		if (idx < 0 || (unsigned long long)idx >= b->ns)
+			return bperr(b, ins->start_line, "invalid stage index "
+			    "%lld", idx);
+		*t = (int)idx;
+	} else if ((*t = find_by_name(b, from)) == -1 &&
+	    (*t = image_state(b, from, ins->start_line)) == -1)
+		return -1;
+	return add_dep(b, &b->s[si], *t);
+}
+
+/*
+ * The classic builder's COPY --from (moby builder/dockerfile/dispatchers.go
+ * getImageMount, evaluator.go stagesBuildResults.get): the value is not
+ * expanded; a stage already built, by name (any case) or by an index below
+ * the current stage's, else an image.
+ */
+static int
+classic_from(struct bp *b, size_t si, const struct dockerfile_instr *ins,
+    const char *from, int *t)
+{
+	long long idx;
+	size_t j;
+
+	for (j = 0; j < si; j++)
+		if (b->s[j].name != NULL && strcasecmp(b->s[j].name, from) == 0) {
+			*t = (int)j;
+			return 0;
+		}
+	if (atoi_go(from, &idx)) {
+		if (idx < 0 || (unsigned long long)idx >= si)
+			return bperr(b, ins->start_line, "invalid from flag value "
+			    "%.100s: %s", from, (unsigned long long)idx == si ?
+			    "refers to current build stage" :
+			    "index out of bounds");
+		*t = (int)idx;
+		return 0;
+	}
+	*t = image_state(b, from, ins->start_line);
+	return *t == -1 ? -1 : 0;
+}
+
 /* toCommand: the stages a command reads from (COPY --from, from=). */
 static int
 to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
@@ -602,36 +699,11 @@ to_command(struct bp *b, size_t si, const struct dockerfile_instr *ins,
 	c->onbuild = onbuild;
 	if (ins->kind == DF_COPY) {
 		const char *from = dockerfile_flag(ins, "from");
-		long long idx;
-		int t;
 
-		if (from != NULL && *from != '\0') {
-			struct shellword_lex lex = { .escape = b->df->escape };
-			char *r;
-
-			if (shellword_process(&lex, from, strlen(from), NULL, &r,
-			    b->err) == -1)
-				return bpwrap(b, ins->start_line);
-			if (strcmp(r, from) != 0) {
-				free(r);
-				return bperr(b, ins->start_line, "variable "
-				    "expansion is not supported for --from, "
-				    "define a new stage with FROM using ARG "
-				    "from global scope as a workaround");
-			}
-			free(r);
-			if (atoi_go(from, &idx)) {
-				if (idx < 0 || (unsigned long long)idx >= b->ns)
-					return bperr(b, ins->start_line,
-					    "invalid stage index %lld", idx);
-				t = (int)idx;
-			} else if ((t = find_by_name(b, from)) == -1 &&
-			    (t = image_state(b, from, ins->start_line)) == -1)
-				return -1;
-			c->from = t;
-			if (add_dep(b, &b->s[si], t) == -1)
-				return -1;
-		}
+		if (from != NULL && *from != '\0' && (b->classic ?
+		    classic_from(b, si, ins, from, &c->from) :
+		    bk_from(b, si, ins, from, &c->from)) == -1)
+			return -1;
 	}
 	if (ins->kind == DF_RUN) {
 		for (i = 0; i < ins->nflags; i++)
@@ -1188,6 +1260,143 @@ out:
 	return rc;
 }
 
+/* What the classic builder says of what needs BuildKit. */
+#define CLASSIC_NEEDS_BK " option requires BuildKit. Refer to " \
+	"https://docs.docker.com/go/buildkit/ to learn how to build images " \
+	"with BuildKit enabled"
+
+/*
+ * A source without wildcards that climbs out of the context: the classic
+ * builder cuts one leading "/" and one "./", joins the rest to the root
+ * (which cleans it) and symlink.FollowSymlinkInScope refuses a path that
+ * left the root (moby builder/dockerfile/copy.go calcCopyInfo,
+ * pkg/containerfs ResolveScopedPath), whatever the context holds.
+ */
+static int
+classic_escapes(struct bp *b, const char *kw, const char *src, size_t line)
+{
+	const char *p = src + (*src == '/');
+	size_t i, n;
+	char *c;
+	bool out;
+
+	if (p[0] == '.' && p[1] == '/')
+		p += 2;
+	n = strlen(p);
+	for (i = 0; i < n; i++)
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '*' || p[i] == '?' || p[i] == '[')
+			return 0;	/* a pattern: matches nothing there */
+	if ((c = malloc(n + 2)) == NULL)
+		return ctx_error_nomem(b->err);
+	n = gopath_clean(p, n, c);
+	out = (n == 2 || (n > 2 && c[2] == '/')) && c[0] == '.' && c[1] == '.';
+	free(c);
+	if (out)
+		return bperr(b, line, "%s failed: source %.200s is outside the "
+		    "build context", kw, src);
+	return 0;
+}
+
+/*
+ * The classic builder's COPY and ADD (moby builder/dockerfile/dispatchers.go
+ * dispatchCopy, dispatchAdd; copy.go createCopyInstruction,
+ * getCopyInfoForSourcePath): --chown, the sources and the destination are
+ * expanded (not the heredocs), --chmod is refused, heredoc sources are
+ * skipped ("no source files were specified" when nothing is left), an
+ * http(s) URL is downloaded by ADD and refused by COPY, and anything else,
+ * a git reference included, is a path of the context.  --link, --checksum
+ * and --keep-git-dir change nothing.
+ */
+static int
+dispatch_copy_classic(struct bp *b, struct state *s, const struct cmd *c)
+{
+	const struct dockerfile_instr *ins = c->ins;
+	const char *kw = ins->kind == DF_ADD ? "ADD" : "COPY", *v;
+	size_t i, nsrc = 0, line = ins->start_line;
+	char **srcs;
+	int rc = -1;
+
+	if ((v = dockerfile_flag(ins, "chown")) != NULL &&
+	    expand_check(b, s, v, line) == -1)
+		return -1;
+	if ((srcs = calloc(ins->nargs, sizeof(*srcs))) == NULL)
+		return ctx_error_nomem(b->err);
+	for (i = 0; i + 1 < ins->nargs; i++)
+		if (!dockerfile_is_heredoc(ins->args[i]) && expand(b,
+		    ins->args[i], &s->env, line, &srcs[nsrc++]) == -1)
+			goto out;
+	if (expand_all(b, s, ins, ins->nargs - 1, ins->nargs) == -1)
+		goto out;
+	if ((v = dockerfile_flag(ins, "chmod")) != NULL && *v != '\0') {
+		bperr(b, line, "the --chmod" CLASSIC_NEEDS_BK);
+		goto out;
+	}
+	if (nsrc == 0) {
+		bperr(b, line, "%s failed: no source files were specified", kw);
+		goto out;
+	}
+	for (i = 0; i < nsrc; i++) {
+		if (is_http(srcs[i]) && ins->kind == DF_ADD)
+			continue;	/* downloaded */
+		if (is_http(srcs[i])) {
+			bperr(b, line, "COPY failed: source can't be a URL for "
+			    "COPY");
+			goto out;
+		}
+		if (classic_escapes(b, kw, srcs[i], line) == -1 ||
+		    (c->from < 0 && add_read(b, (size_t)(s - b->s),
+		    DFGRAPH_COPY, c, srcs[i]) == -1))
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < ins->nargs; i++)
+		free(srcs[i]);
+	free(srcs);
+	return rc;
+}
+
+/* moby builder/dockerfile/dispatchers.go dispatchRun: the classic builder's
+ * RUN takes no flag (--mount, --network, ...).  With several flags, which
+ * one it names follows Go's map order (BFlags.Used); this names the first. */
+static int
+dispatch_run_classic(struct bp *b, const struct cmd *c)
+{
+	if (c->ins->nflags == 0)
+		return 0;
+	return bperr(b, c->ins->start_line, "the --%s" CLASSIC_NEEDS_BK,
+	    c->ins->flags[0].name);
+}
+
+/*
+ * Flags that the parser of Docker Engine 28.2.2 does not know.  It vendors
+ * BuildKit v0.22, whose instructions package (parse.go parseCopy,
+ * parseAdd; the RUN flag hooks) has COPY --exclude and --parents, ADD
+ * --exclude and RUN --security only in its labs build (the dfexcludepatterns,
+ * dfparents and dfrunsecurity tags) and no ADD --unpack yet, so the legacy
+ * builder's instructions.Parse fails on them before any stage runs (moby
+ * builder/dockerfile/builder.go build), and when a trigger is parsed.
+ */
+static int
+classic_unknown_flag(struct bp *b, const struct dockerfile_instr *ins)
+{
+	static const char *const copy[] = { "exclude", "parents", NULL };
+	static const char *const add[] = { "exclude", "unpack", NULL };
+	static const char *const run[] = { "security", NULL };
+	const char *const *u = ins->kind == DF_COPY ? copy :
+	    ins->kind == DF_ADD ? add : ins->kind == DF_RUN ? run : NULL;
+	size_t i, k;
+
+	for (i = 0; u != NULL && i < ins->nflags; i++)
+		for (k = 0; u[k] != NULL; k++)
+			if (strcmp(ins->flags[i].name, u[k]) == 0)
+				return bperr(b, ins->start_line,
+				    "unknown flag: %s", u[k]);
+	return 0;
+}
+
 /* dispatchArg */
 static int
 dispatch_arg(struct bp *b, struct state *s, const struct dockerfile_instr *ins)
@@ -1203,6 +1412,13 @@ dispatch_arg(struct bp *b, struct state *s, const struct dockerfile_instr *ins)
 
 		if (key == NULL)
 			return ctx_error_nomem(b->err);
+		/* the classic builder expands every default first (ArgCommand
+		 * Expand in moby's dispatch()), even one a --build-arg wins */
+		if (b->classic && eq != NULL && expand_check(b, s, eq + 1,
+		    ins->start_line) == -1) {
+			free(key);
+			return -1;
+		}
 		bv = env_get(&b->bargs, key);
 		if (bv != NULL)
 			val = strdup(bv);
@@ -1214,7 +1430,10 @@ dispatch_arg(struct bp *b, struct state *s, const struct dockerfile_instr *ins)
 			}
 		} else if ((gv = env_get(&b->global, key)) != NULL)
 			val = strdup(gv);
-		if (val != NULL && strcmp(key, "BUILDKIT_SBOM_SCAN_CONTEXT") &&
+		if (val != NULL && b->classic)
+			r = env_set_arg(&s->env, key, val);
+		else if (val != NULL &&
+		    strcmp(key, "BUILDKIT_SBOM_SCAN_CONTEXT") &&
 		    strcmp(key, "BUILDKIT_SBOM_SCAN_STAGE"))
 			r = env_set(&s->env, key, val);
 		if ((bv != NULL || (eq == NULL && gv != NULL)) && val == NULL)
@@ -1234,6 +1453,8 @@ dispatch_cmd(struct bp *b, struct state *s, struct cmd *c)
 	size_t i, line = ins->start_line;
 	char *r;
 
+	if (b->classic && c->onbuild && classic_unknown_flag(b, ins) == -1)
+		return -1;
 	switch (ins->kind) {
 	case DF_ENV:
 		for (i = 0; i + 3 <= ins->nargs; i += 3) {
@@ -1299,10 +1520,12 @@ dispatch_cmd(struct bp *b, struct state *s, struct cmd *c)
 		}
 		return 0;
 	case DF_RUN:
-		return dispatch_run(b, s, c);
+		return b->classic ? dispatch_run_classic(b, c) :
+		    dispatch_run(b, s, c);
 	case DF_COPY:
 	case DF_ADD:
-		return dispatch_copy(b, s, c);
+		return b->classic ? dispatch_copy_classic(b, s, c) :
+		    dispatch_copy(b, s, c);
 	default:
 		return 0;
 	}
@@ -1522,41 +1745,74 @@ meta_args(struct bp *b)
 	return 0;
 }
 
+/* The earlier stage a FROM names: the last of that exact name (addState),
+ * or for the classic builder a stage already built, in any case (moby
+ * builder/dockerfile/dispatchers.go getImageOrStage, evaluator.go
+ * stagesBuildResults.getByName). */
 static int
-build_states(struct bp *b)
+find_base(const struct bp *b, size_t si, const char *base)
 {
-	size_t i, j;
+	size_t j;
+	int r = -1;
 
-	for (i = 0; i < b->df->nstages; i++) {
+	for (j = 0; j < si; j++)
+		if (b->s[j].name != NULL && (b->classic ?
+		    strcasecmp(b->s[j].name, base) :
+		    strcmp(b->s[j].name, base)) == 0)
+			r = (int)j;
+	return r;
+}
+
+/* The FROM of stage i: its base name and platform expanded. */
+static int
+expand_from(struct bp *b, const struct dockerfile_stage *st, size_t line,
+    char **base)
+{
+	char *pl;
+
+	if (expand(b, st->base, &b->global, line, base) == -1)
+		return -1;
+	if (**base == '\0') {
+		free(*base);
+		return bperr(b, line, "base name (%.200s) should not be blank",
+		    st->base);
+	}
+	if (st->platform == NULL)
+		return 0;
+	if (expand(b, st->platform, &b->global, line, &pl) == -1) {
+		free(*base);
+		return -1;
+	}
+	if (*pl == '\0') {
+		free(pl);
+		free(*base);
+		return bperr(b, line, "empty platform value from expression "
+		    "%.200s", st->platform);
+	}
+	free(pl);
+	return 0;
+}
+
+/* A state for each of the first n stages.  The classic builder refuses a
+ * stage name already used (evaluator.go checkStageNameAvailable). */
+static int
+build_states(struct bp *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
 		const struct dockerfile_stage *st = &b->df->stages[i];
 		size_t line = b->df->instrs[st->from].start_line;
 		struct state *s;
 		char *base;
 		int si;
 
-		if (expand(b, st->base, &b->global, line, &base) == -1)
+		if (b->classic && st->name != NULL &&
+		    find_base(b, i, st->name) != -1)
+			return bperr(b, line, "%s stage name already used",
+			    st->name);
+		if (expand_from(b, st, line, &base) == -1)
 			return -1;
-		if (*base == '\0') {
-			free(base);
-			return bperr(b, line, "base name (%.200s) should not be "
-			    "blank", st->base);
-		}
-		if (st->platform != NULL) {
-			char *pl;
-
-			if (expand(b, st->platform, &b->global, line, &pl) ==
-			    -1) {
-				free(base);
-				return -1;
-			}
-			if (*pl == '\0') {
-				free(pl);
-				free(base);
-				return bperr(b, line, "empty platform value from "
-				    "expression %.200s", st->platform);
-			}
-			free(pl);
-		}
 		if ((si = state_new(b)) == -1) {
 			free(base);
 			return ctx_error_nomem(b->err);
@@ -1565,12 +1821,9 @@ build_states(struct bp *b)
 		s->st = st;
 		s->base_name = base;
 		s->name = st->name;
-		/* addState: the base is an earlier stage named exactly so */
-		for (j = 0; j < (size_t)si; j++)
-			if (b->s[j].name != NULL &&
-			    strcmp(b->s[j].name, base) == 0)
-				s->base = (int)j;
-		if (st->name != NULL && is_named_context(b, st->name)) {
+		s->base = find_base(b, (size_t)si, base);
+		if (!b->classic && st->name != NULL &&
+		    is_named_context(b, st->name)) {
 			s->named = true;
 			s->dispatched = true;
 			s->base = -1;
@@ -1579,25 +1832,52 @@ build_states(struct bp *b)
 	return 0;
 }
 
+/* The build-time proxy variables a --build-arg sets without an ARG (moby
+ * builder/dockerfile/buildargs.go builtinAllowedBuildArgs). */
+static const char *const classic_proxy[] = { "HTTP_PROXY", "http_proxy",
+	"HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY",
+	"no_proxy", "ALL_PROXY", "all_proxy" };
+
+/* The --build-arg proxies into e, as ARGs of a stage or as meta ARGs. */
+static int
+classic_proxies(struct bp *b, struct env *e, bool as_arg)
+{
+	size_t i;
+	const char *v;
+
+	for (i = 0; i < sizeof(classic_proxy) / sizeof(classic_proxy[0]); i++) {
+		if ((v = env_get(&b->bargs, classic_proxy[i])) == NULL)
+			continue;
+		if ((as_arg ? env_set_arg(e, classic_proxy[i], v) :
+		    env_set(e, classic_proxy[i], v)) == -1)
+			return ctx_error_nomem(b->err);
+	}
+	return 0;
+}
+
+/*
+ * A stage's environment: its base stage's (for the classic builder only
+ * what ENV set: a stage's ARGs are not part of its image config), else an
+ * image's, unknown but for PATH (spec: Uncertain; moby's setDefaultPath).
+ */
 static int
 init_env(struct bp *b, struct state *s)
 {
-	if (s->base >= 0) {
-		struct state *base = &b->s[s->base];
+	const struct state *base = s->base >= 0 ? &b->s[s->base] : NULL;
 
-		if (!base->named) {
-			if (env_copy(&s->env, &base->env) == -1)
-				return ctx_error_nomem(b->err);
-			s->workdir = strdup(base->workdir ? base->workdir : "/");
-			s->workdir_known = base->workdir_known;
-			return s->workdir ? 0 : ctx_error_nomem(b->err);
-		}
+	if (base != NULL && !base->named) {
+		if (env_copy(&s->env, &base->env, b->classic) == -1)
+			return ctx_error_nomem(b->err);
+		s->workdir = strdup(base->workdir ? base->workdir : "/");
+		s->workdir_known = base->workdir_known;
+	} else {
+		if (env_set(&s->env, "PATH", BP_DEFAULT_PATH) == -1)
+			return ctx_error_nomem(b->err);
+		s->workdir = strdup("/");
 	}
-	/* an image's ENV is unknown (spec: Uncertain); PATH is always set */
-	if (env_set(&s->env, "PATH", BP_DEFAULT_PATH) == -1)
+	if (s->workdir == NULL)
 		return ctx_error_nomem(b->err);
-	s->workdir = strdup("/");
-	return s->workdir ? 0 : ctx_error_nomem(b->err);
+	return b->classic ? classic_proxies(b, &s->env, true) : 0;
 }
 
 static void
@@ -1629,18 +1909,14 @@ bp_free(struct bp *b)
 	free(b->reads);
 }
 
+/* --build-arg NAME=VALUE (NAME alone: an empty value). */
 static int
-compute(struct bp *b, struct dfgraph *out)
+parse_build_args(struct bp *b)
 {
-	const struct buildplan_options *opt = b->opt;
-	size_t i, k, nstages, n = 0;
-	int target;
-	unsigned char *mark = NULL;
-	bool newdeps;
-	int rc = -1;
+	size_t i;
 
-	for (i = 0; i < opt->nbuild_args; i++) {
-		const char *a = opt->build_args[i], *eq;
+	for (i = 0; i < b->opt->nbuild_args; i++) {
+		const char *a = b->opt->build_args[i], *eq;
 
 		if (a == NULL)
 			continue;
@@ -1649,30 +1925,90 @@ compute(struct bp *b, struct dfgraph *out)
 		    eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0) == -1)
 			return ctx_error_nomem(b->err);
 	}
-	if (b->df->nstages == 0)
-		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: dockerfile "
-		    "contains no stages to build", b->name);
-	if (b->df->nstages > BP_MAX_STATES)
-		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: more than "
-		    "%d stages", b->name, BP_MAX_STATES);
-	if (default_args(b, opt->target && *opt->target ? opt->target :
-	    b->df->stages[b->df->nstages - 1].name ?
-	    b->df->stages[b->df->nstages - 1].name : "") == -1 ||
-	    meta_args(b) == -1 || build_states(b) == -1)
-		return -1;
-	nstages = b->ns;
+	return 0;
+}
 
-	/* resolveTarget */
-	if (opt->target != NULL && *opt->target != '\0') {
-		target = find_by_name(b, opt->target);
-		if (target == -1)
+/*
+ * The classic builder before its first stage (moby builder/dockerfile/
+ * builder.go build, dispatchDockerfileWithCancellation): the parser's
+ * unknown flags fail the build whatever the target; --target names the
+ * first stage of that name, in any case (instructions.HasStage), and only
+ * the stages up to it are built, every one of them; no platform ARG is
+ * predefined.  *n is the number of stages built.
+ */
+static int
+classic_prepare(struct bp *b, size_t *n)
+{
+	const char *t = b->opt->target;
+	size_t i;
+
+	for (i = 0; i < b->df->ninstrs; i++)
+		if (classic_unknown_flag(b, &b->df->instrs[i]) == -1)
+			return -1;
+	*n = b->df->nstages;
+	if (t != NULL && *t != '\0') {
+		for (i = 0; i < b->df->nstages; i++)
+			if (b->df->stages[i].name != NULL &&
+			    strcasecmp(b->df->stages[i].name, t) == 0)
+				break;
+		if (i == b->df->nstages)
 			return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: "
-			    "target stage \"%.200s\" could not be found", b->name,
-			    opt->target);
-	} else
-		target = (int)nstages - 1;
+			    "failed to reach build target %.200s in Dockerfile",
+			    b->name, t);
+		*n = i + 1;
+	}
+	return classic_proxies(b, &b->global, false);
+}
 
-	/* buildStageDependencyGraph (the states that exist now) */
+/* The stages' states, the global ARGs and the target (resolveTarget). */
+static int
+setup_stages(struct bp *b, size_t *nstages, int *target)
+{
+	const struct buildplan_options *opt = b->opt;
+	const struct dockerfile_stage *last;
+	size_t n = b->df->nstages;
+
+	if (parse_build_args(b) == -1)
+		return -1;
+	if (n == 0)
+		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE,
+		    "%s: dockerfile contains no stages to build", b->name);
+	if (n > BP_MAX_STATES)
+		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE,
+		    "%s: more than %d stages", b->name, BP_MAX_STATES);
+	last = &b->df->stages[n - 1];
+	if ((b->classic ? classic_prepare(b, &n) : default_args(b,
+	    opt->target && *opt->target ? opt->target : last->name ?
+	    last->name : "")) == -1 || meta_args(b) == -1 ||
+	    build_states(b, n) == -1)
+		return -1;
+	*nstages = b->ns;
+	if (b->classic || opt->target == NULL || *opt->target == '\0') {
+		*target = (int)*nstages - 1;
+		return 0;
+	}
+	if ((*target = find_by_name(b, opt->target)) == -1)
+		return ctx_error_set(b->err, CTX_ERR_DOCKERFILE,
+		    "%s: target stage \"%.200s\" could not be found", b->name,
+		    opt->target);
+	return 0;
+}
+
+static int
+too_many_states(struct bp *b)
+{
+	if (b->ns <= BP_MAX_STATES)
+		return 0;
+	return ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: more than %d "
+	    "stages and images", b->name, BP_MAX_STATES);
+}
+
+/* buildStageDependencyGraph (the states that exist now). */
+static int
+build_commands(struct bp *b, size_t nstages)
+{
+	size_t i, k;
+
 	for (i = 0; i < nstages; i++) {
 		const struct dockerfile_stage *st = b->s[i].st;
 
@@ -1684,15 +2020,22 @@ compute(struct bp *b, struct dfgraph *out)
 				cmd_release(&c);
 				return -1;
 			}
-			if (add_cmd(b, &b->s[i], &c, false) == -1)
+			if (add_cmd(b, &b->s[i], &c, false) == -1 ||
+			    too_many_states(b) == -1)
 				return -1;
-			if (b->ns > BP_MAX_STATES)
-				return ctx_error_set(b->err, CTX_ERR_DOCKERFILE,
-				    "%s: more than %d stages and images",
-				    b->name, BP_MAX_STATES);
 		}
 	}
-	mark = calloc(b->ns + 1, 1);
+	return 0;
+}
+
+/* validateCircularDependency (BuildKit only: the classic builder takes a
+ * --from naming a stage not built yet for an image). */
+static int
+check_cycles(struct bp *b)
+{
+	unsigned char *mark = calloc(b->ns + 1, 1);
+	size_t i;
+
 	if (mark == NULL)
 		return ctx_error_nomem(b->err);
 	for (i = 0; i < b->ns; i++)
@@ -1703,76 +2046,106 @@ compute(struct bp *b, struct dfgraph *out)
 			    b->name, b->s[i].name ? b->s[i].name : "");
 		}
 	free(mark);
-	mark = NULL;
+	return 0;
+}
 
-	/* resolveStages: reachability, ONBUILD triggers until no new deps */
+/* The states the target needs, in *mark (b->ns + 1 bytes, malloc'ed). */
+static int
+reach_target(struct bp *b, int target, unsigned char **mark)
+{
+	free(*mark);
+	if ((*mark = calloc(b->ns + 1, 1)) == NULL)
+		return ctx_error_nomem(b->err);
+	reach(b, (size_t)target, *mark);
+	return 0;
+}
+
+/*
+ * resolveStages: reachability, then ONBUILD triggers until no new deps.
+ * The classic builder builds every stage up to the target, each with the
+ * triggers of its base stage (dispatchers.go initializeStage).
+ */
+static int
+resolve_stages(struct bp *b, size_t nstages, int target,
+    unsigned char **mark)
+{
+	bool newdeps;
+	size_t i, n0;
+
 	do {
-		size_t n0;
-
 		newdeps = false;
-		free(mark);
-		mark = calloc(b->ns + 1, 1);
-		if (mark == NULL)
-			return ctx_error_nomem(b->err);
-		reach(b, (size_t)target, mark);
+		if (b->classic) {
+			free(*mark);
+			if ((*mark = calloc(b->ns + 1, 1)) == NULL)
+				return ctx_error_nomem(b->err);
+			memset(*mark, 1, nstages);
+		} else if (reach_target(b, target, mark) == -1)
+			return -1;
 		n0 = b->ns;	/* triggers only append images */
 		for (i = 0; i < n0; i++) {
-			if (!mark[i] || b->s[i].unregistered)
+			if (!(*mark)[i] || b->s[i].unregistered)
 				continue;
-			if (init_onbuild(b, i, &newdeps) == -1)
-				goto out;
-			if (b->ns > BP_MAX_STATES) {
-				ctx_error_set(b->err, CTX_ERR_DOCKERFILE, "%s: "
-				    "more than %d stages and images", b->name,
-				    BP_MAX_STATES);
-				goto out;
-			}
+			if (init_onbuild(b, i, &newdeps) == -1 ||
+			    too_many_states(b) == -1)
+				return -1;
 		}
-	} while (newdeps);
-	/* resolveBaseImage parses every image name, reachable or not */
+	} while (newdeps && !b->classic);
+	return 0;
+}
+
+/* resolveBaseImage parses every image name, reachable or not; the
+ * classic builder only the FROMs of the stages it builds. */
+static int
+check_refs(struct bp *b)
+{
+	size_t i;
+
 	for (i = 0; i < b->ns; i++) {
 		const struct state *s = &b->s[i];
 		const char *why;
 
-		if (s->base >= 0 || (why = ref_check(s->base_name)) == NULL)
+		if (s->base >= 0 || (b->classic && s->st == NULL) ||
+		    (why = ref_check(s->base_name)) == NULL)
 			continue;
-		bperr(b, s->st ? b->df->instrs[s->st->from].start_line : s->line,
-		    "failed to parse stage name \"%.200s\": %s", s->base_name,
-		    why);
-		goto out;
+		return bperr(b, s->st ? b->df->instrs[s->st->from].start_line :
+		    s->line, "failed to parse stage name \"%.200s\": %s",
+		    s->base_name, why);
 	}
-	free(mark);
-	mark = calloc(b->ns + 1, 1);
-	if (mark == NULL)
-		return ctx_error_nomem(b->err);
-	reach(b, (size_t)target, mark);
+	return 0;
+}
 
-	/* dispatchStages: reachable stages in file order */
+/* dispatchStages: the marked stages in file order. */
+static int
+dispatch_stages(struct bp *b, size_t nstages, const unsigned char *mark)
+{
+	size_t i, k;
+
 	for (i = 0; i < nstages; i++) {
 		struct state *s = &b->s[i];
 
 		if (!mark[i] || s->dispatched)
 			continue;
 		if (init_env(b, s) == -1)
-			goto out;
+			return -1;
 		s->dispatched = true;
 		for (k = 0; k < s->ncmds; k++)
 			if (dispatch_cmd(b, s, &s->cmds[k]) == -1)
-				goto out;
+				return -1;
 	}
+	return 0;
+}
 
-	if (graph(b, (size_t)target) == -1)
-		goto out;
-	for (i = 0; i < b->nreads; i++)
-		b->reads[i].in_graph = b->s[b->reads[i].stage].in_graph;
-	/* the reads point into the triggers: both move to out */
+/* The reads and the triggers they point into move to out. */
+static int
+take_reads(struct bp *b, struct dfgraph *out)
+{
+	size_t i, k, n = 0;
+
 	for (i = 0; i < b->ns; i++)
 		n += b->s[i].ntriggers;
 	if (n > 0 && (out->triggers = calloc(n, sizeof(*out->triggers))) ==
-	    NULL) {
-		ctx_error_nomem(b->err);
-		goto out;
-	}
+	    NULL)
+		return ctx_error_nomem(b->err);
 	for (i = 0; i < b->ns; i++) {
 		for (k = 0; k < b->s[i].ntriggers; k++)
 			out->triggers[out->ntriggers++] = b->s[i].triggers[k];
@@ -1782,7 +2155,34 @@ compute(struct bp *b, struct dfgraph *out)
 	out->nreads = b->nreads;
 	b->reads = NULL;
 	b->nreads = b->rcap = 0;
-	rc = 0;
+	return 0;
+}
+
+static int
+compute(struct bp *b, struct dfgraph *out)
+{
+	size_t i, nstages = 0;
+	int target = 0, rc = -1;
+	unsigned char *mark = NULL;
+
+	if (setup_stages(b, &nstages, &target) == -1 ||
+	    build_commands(b, nstages) == -1 ||
+	    (!b->classic && check_cycles(b) == -1))
+		return -1;
+	if (resolve_stages(b, nstages, target, &mark) == -1 ||
+	    check_refs(b) == -1 ||
+	    (!b->classic && reach_target(b, target, &mark) == -1) ||
+	    dispatch_stages(b, nstages, mark) == -1)
+		goto out;
+	/* the build graph; the classic builder builds all it dispatched */
+	if (b->classic)
+		for (i = 0; i < nstages; i++)
+			b->s[i].in_graph = true;
+	else if (graph(b, (size_t)target) == -1)
+		goto out;
+	for (i = 0; i < b->nreads; i++)
+		b->reads[i].in_graph = b->s[b->reads[i].stage].in_graph;
+	rc = take_reads(b, out);
 out:
 	free(mark);
 	return rc;
@@ -1800,6 +2200,7 @@ dfgraph_compute(const struct dockerfile *df, const char *name,
 	memset(out, 0, sizeof(*out));
 	b.opt = opt ? opt : &none;
 	b.df = df;
+	b.classic = b.opt->builder == BUILDER_CLASSIC;
 	rc = compute(&b, out);
 	bp_free(&b);
 	if (rc == -1)

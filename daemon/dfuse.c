@@ -3,8 +3,9 @@
  * and RUN --mount bind of dfgraph.c's reads, matched against the entry list
  * the way BuildKit's file operation matches them (fsutil copy: wildcards
  * resolved per path element, symbolic links followed inside the root,
- * --exclude and --parents patterns relative to the source).  Pinned by
- * tests/unit/test_dfuse.c.
+ * --exclude and --parents patterns relative to the source), or the way the
+ * classic builder's copier does (classic_source()).  Pinned by
+ * tests/unit/test_dfuse.c and tests/unit/test_dfuse_classic.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct du {
 	struct matcher *inc, *exc;
 	bool *res, *pres;	/* matcher_count(exc) bools each */
 	unsigned whole_bits;	/* every entry already has these bits */
+	bool classic;		/* the legacy builder's matching */
 };
 
 static int	duerr(struct du *, const char *, ...)
@@ -401,6 +403,50 @@ out:
 	return rc;
 }
 
+/*
+ * The classic builder's COPY/ADD source (moby builder/dockerfile/copy.go
+ * calcCopyInfo, copyWithWildcards): one leading "/", then one "./", are cut
+ * and nothing else is cleaned; a source with a wildcard is matched whole by
+ * filepath.Match against the path of every entry (a walk from the root
+ * that follows no link: nothing is reached through a linked directory, and
+ * a pattern holding `//` or `/./` matches nothing); each match, and a source
+ * without wildcards, is then resolved through the links inside the context
+ * (pkg/containerfs ResolveScopedPath) and copied whole.  A source that
+ * climbs out of the context was refused by dfgraph.c.
+ */
+static int
+classic_source(struct du *u, const char *src)
+{
+	const struct entry_list *l = u->l;
+	const char *p = src;
+	size_t i, n, rl;
+	char *r;
+	int rc = 0;
+
+	if (*p == '/')
+		p++;
+	if (p[0] == '.' && p[1] == '/')
+		p += 2;
+	n = strlen(p);
+	if (!has_wildcards(p, n)) {
+		if (resolve(u, p, &r, &rl) == -1)
+			return -1;
+		rc = use_root(u, r, rl);
+		free(r);
+		return rc;
+	}
+	for (i = 0; i < l->n && rc == 0; i++) {
+		if (gopath_match(p, n, l->v[i].path, l->v[i].path_len, false) !=
+		    1)
+			continue;
+		if (resolve(u, l->v[i].path, &r, &rl) == -1)
+			return -1;
+		rc = use_root(u, r, rl);
+		free(r);
+	}
+	return rc;
+}
+
 static int
 new_matcher(struct du *u, const char *const *pats, size_t n, const char *what,
     struct matcher **m)
@@ -437,6 +483,8 @@ use_read(struct du *u, const struct dfgraph_read *r)
 	u->line = ins->start_line;
 	u->inc = u->exc = NULL;
 	u->res = u->pres = NULL;
+	if (u->classic)
+		return classic_source(u, r->src);
 	if (r->kind == DFGRAPH_COPY && flag_true(ins, "parents")) {
 		/* convert.go dispatchCopy: an optional /./ pivot */
 		if ((piv = strstr(r->src, "/./")) != NULL) {
@@ -541,7 +589,8 @@ dfuse_analyze(const char *dockerfile, size_t len, const char *name,
     struct dfuse *out, struct ctx_error *err)
 {
 	struct du u = { .name = name ? name : "Dockerfile", .l = l,
-	    .out = out, .err = err };
+	    .out = out, .err = err, .classic = opt != NULL &&
+	    opt->builder == BUILDER_CLASSIC };
 	struct dockerfile *df = NULL;
 	struct dfgraph g = { 0 };
 	size_t i;

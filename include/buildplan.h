@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "context.h"
 #include "error.h"
 
 struct buildplan_options {
@@ -22,6 +23,12 @@ struct buildplan_options {
 	size_t nbuild_args;
 	const char *const *named_contexts;	/* --build-context names */
 	size_t nnamed_contexts;
+	/* Whose rules: BUILDER_BUILDKIT (0, the default) or BUILDER_CLASSIC,
+	 * the legacy builder of Docker Engine 28.2.2 (DOCKER_BUILDKIT=0): it
+	 * builds every stage up to the target in file order, has no named
+	 * contexts, no automatic platform ARGs and no `# syntax`, and refuses
+	 * what needs BuildKit (dfgraph.h). */
+	enum builder builder;
 };
 
 struct buildplan {
@@ -40,6 +47,9 @@ struct buildplan {
 /*
  * Compute the plan for dockerfile (len bytes); name names it in messages.
  * When uses_context is false, whole_context is false and nfollow is 0.
+ * With opt->builder BUILDER_CLASSIC there is no frontend and no FollowPath:
+ * the classic builder is sent the whole directory (uses_context and
+ * whole_context are set), and the error is what that builder refuses.
  * Returns 0, or -1 with err naming the Dockerfile line for what would fail
  * the build before the context is asked for.
  */

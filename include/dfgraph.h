@@ -1,9 +1,10 @@
 /*
  * The frontend side of a BuildKit build: stage resolution, reachability,
  * ONBUILD triggers, ARG/ENV environments, the build graph and the context
- * reads of COPY, ADD and RUN --mount (spec bk-v1 rules 4.1-4.5, 8.3).
- * buildplan.c turns the reads into FollowPaths, dfuse.c into the entries
- * each instruction uses.
+ * reads of COPY, ADD and RUN --mount (spec bk-v1 rules 4.1-4.5, 8.3); or,
+ * with BUILDER_CLASSIC, the same walk as the legacy builder of Docker
+ * Engine 28.2.2 makes it (moby builder/dockerfile).  buildplan.c turns the
+ * reads into FollowPaths, dfuse.c into the entries each instruction uses.
  *
  * Ownership: dfgraph_compute() borrows the parsed Dockerfile (it must
  * outlive the struct dfgraph) and fills a struct dfgraph that owns its reads,
@@ -55,6 +56,19 @@ struct dfgraph {
  * as BuildKit would build opt->target, collecting the reads of every
  * reachable stage.  Returns 0, or -1 with err naming the Dockerfile line
  * for what would fail the build before the context is asked for.
+ *
+ * With opt->builder BUILDER_CLASSIC, as the legacy builder builds it:
+ * every stage up to the target (the first stage of that name, in any case;
+ * "failed to reach build target") in file order, each built, so every read
+ * has in_graph set; no named contexts, no automatic platform ARGs, ARGs not
+ * inherited from a base stage and never hiding an ENV of the same name, a
+ * --build-arg proxy variable seen without an ARG; COPY --from not expanded,
+ * naming a stage already built or an image; ADD git sources read as paths.
+ * It fails on what that builder refuses whatever the context holds: a flag
+ * its parser does not know (COPY --exclude and --parents, ADD --exclude and
+ * --unpack, RUN --security, anywhere in the file), any RUN flag (--mount
+ * ...), COPY/ADD --chmod, a COPY/ADD of heredocs only, a COPY of a URL, a
+ * source outside the context, a stage name used twice.
  */
 int	dfgraph_compute(const struct dockerfile *df, const char *name,
 	    const struct buildplan_options *opt, struct dfgraph *out,

@@ -59,6 +59,16 @@ struct dfuse {
  * that is the context root without --exclude or --parents, and by a bind
  * mount without source=.  Returns 0, or -1 with err naming the Dockerfile
  * line (what would fail the build, a bad --exclude pattern) and *out empty.
+ *
+ * With opt->builder BUILDER_CLASSIC the stages and failures are the classic
+ * builder's (dfgraph.h: every stage up to the target is built, so its
+ * COPY/ADD are layers, and a RUN --mount fails the build) and so is the
+ * matching (moby builder/dockerfile/copy.go): a source with a wildcard,
+ * cut of one leading "/" and one "./" but not cleaned, is a Go
+ * filepath.Match pattern for the whole path of every entry, so it reaches
+ * nothing through a linked directory; each match, and a source without
+ * wildcards, is followed through links inside the context and copied whole.
+ * A refusal is an error here: the caller then knows nothing of the use.
  */
 int dfuse_analyze(const char *dockerfile, size_t len, const char *name,
     const struct buildplan_options *opt, const struct entry_list *l,

@@ -9,11 +9,12 @@
 
 /* "uses=U whole=W ext=E: p1 p2", or "ERR message". */
 static char *
-plan_with(const char *df, const char *target, const char *const *args,
-    size_t nargs, const char *const *named, size_t nnamed)
+plan_builder(const char *df, const char *target, const char *const *args,
+    size_t nargs, const char *const *named, size_t nnamed, enum builder bld)
 {
 	static char out[4096];
-	struct buildplan_options o = { target, args, nargs, named, nnamed };
+	struct buildplan_options o = { target, args, nargs, named, nnamed,
+	    bld };
 	struct buildplan p;
 	struct ctx_error err;
 	size_t i, n;
@@ -30,6 +31,14 @@ plan_with(const char *df, const char *target, const char *const *args,
 		    p.follow_paths[i]);
 	buildplan_free(&p);
 	return out;
+}
+
+static char *
+plan_with(const char *df, const char *target, const char *const *args,
+    size_t nargs, const char *const *named, size_t nnamed)
+{
+	return plan_builder(df, target, args, nargs, named, nnamed,
+	    BUILDER_BUILDKIT);
 }
 
 #define PLAN(df, want) assert_string_equal(plan_with(df, NULL, NULL, 0, \
@@ -358,6 +367,53 @@ test_rule_8_3(void **state)
 	    "stage with FROM using ARG from global scope as a workaround");
 }
 
+/* The classic builder is sent the whole directory: the plan only says so,
+ * or what it refuses (test_dfuse_classic.c pins the rest). */
+#define CLASSIC(df, t, args, want) assert_string_equal(plan_builder(df, t, \
+	args, sizeof(args) / sizeof(args[0]), NULL, 0, BUILDER_CLASSIC), (want))
+
+static void
+test_classic(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const syn[] = { "BUILDKIT_SYNTAX= ",
+	    "BUILDKIT_DOCKERFILE_CHECK=error=true" };
+	static const char *const named[] = { "b" };
+	const char *df = "# check=error=true\nFROM a\nRUN true\n";
+	struct buildplan_options o = { NULL, NULL, 0, NULL, 0,
+	    BUILDER_CLASSIC };
+	struct buildplan p;
+	struct ctx_error err;
+
+	(void)state;
+	CLASSIC("FROM a\nRUN true\n", NULL, none, WHOLE);
+	CLASSIC("FROM a AS b\nCOPY x /\nFROM a\nCOPY y /\n", "B", none,
+	    WHOLE);
+	/* no frontend: `# syntax` and BUILDKIT_SYNTAX mean nothing */
+	CLASSIC("# syntax=docker/dockerfile:1\nFROM a\nCOPY . .\n", NULL,
+	    none, WHOLE);
+	CLASSIC("FROM a\nCOPY app /\n", NULL, syn, WHOLE);
+	/* no named context */
+	assert_string_equal(plan_builder("FROM a AS b\nRUN --mount=x true\n"
+	    "FROM a\n", NULL, NULL, 0, named, 1, BUILDER_CLASSIC),
+	    "ERR Dockerfile:2: the --mount option requires BuildKit. Refer to "
+	    "https://docs.docker.com/go/buildkit/ to learn how to build images "
+	    "with BuildKit enabled");
+	/* what it refuses */
+	CLASSIC("", NULL, none,
+	    "ERR Dockerfile: the Dockerfile cannot be empty");
+	CLASSIC("FROM a\nCOPY --parents a/./b /\n", NULL, none,
+	    "ERR Dockerfile:2: unknown flag: parents");
+	CLASSIC("FROM a AS b\n", "c", none, "ERR Dockerfile: failed to reach "
+	    "build target c in Dockerfile");
+	/* and no lint checks */
+	assert_int_equal(buildplan_compute(df, strlen(df), "D", &o, &p, &err),
+	    0);
+	assert_false(p.unmodelled_checks);
+	assert_null(p.syntax);
+	buildplan_free(&p);
+}
+
 int
 main(void)
 {
@@ -372,6 +428,7 @@ main(void)
 		cmocka_unit_test(test_rule_2_3),
 		cmocka_unit_test(test_rule_8_3),
 		cmocka_unit_test(test_checks_flag),
+		cmocka_unit_test(test_classic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,7 +223,8 @@ test_not_from_context(void **state)
 	/* a --build-context replaces a stage of that name */
 	{
 		const char *named[] = { "deps" };
-		struct buildplan_options o = { NULL, NULL, 0, named, 1 };
+		struct buildplan_options o = { NULL, NULL, 0, named, 1,
+		    BUILDER_BUILDKIT };
 
 		assert_string_equal(analyze_opt("FROM alpine AS deps\n"
 		    "COPY conf /conf\nFROM alpine\nCOPY --from=deps /conf /c\n"
@@ -298,7 +299,8 @@ static void
 test_arg_env(void **state)
 {
 	const char *args[] = { "APP=web" };
-	struct buildplan_options o = { NULL, args, 1, NULL, 0 };
+	struct buildplan_options o = { NULL, args, 1, NULL, 0,
+	    BUILDER_BUILDKIT };
 
 	(void)state;
 	USE("FROM alpine\nARG APP=app\nENV CONF=conf\n"
@@ -337,9 +339,12 @@ test_multistage(void **state)
 	    "FROM nginx\n"
 	    "COPY --from=build /src /srv\n"
 	    "COPY web /usr/share/nginx/html\n";
-	struct buildplan_options o = { "test", NULL, 0, NULL, 0 };
-	struct buildplan_options o2 = { "SECRETS", NULL, 0, NULL, 0 };
-	struct buildplan_options o3 = { "nope", NULL, 0, NULL, 0 };
+	struct buildplan_options o = { "test", NULL, 0, NULL, 0,
+	    BUILDER_BUILDKIT };
+	struct buildplan_options o2 = { "SECRETS", NULL, 0, NULL, 0,
+	    BUILDER_BUILDKIT };
+	struct buildplan_options o3 = { "nope", NULL, 0, NULL, 0,
+	    BUILDER_BUILDKIT };
 
 	(void)state;
 	/* an intermediate stage's COPY counts: its layer stays in the cache */
