@@ -2,10 +2,13 @@
  * suggest_compute(): the .dockerignore lines of `ctxctl suggest` (see
  * suggest.h for what is kept and why no exception is ever written).
  * Targets are the hazard findings and the topmost unused entries of every
- * view, split where they hold a kept entry; each is then covered by
- * `**` + `/name` when the name recurs and that is safe, else by its exact
- * anchored path; a last pass drops lines whose targets are all covered by
- * others.  Pinned by tests/unit/test_suggest.c and tests/integ/suggest.sh.
+ * view, split where they hold a kept entry.  Candidate lines: `**` +
+ * `/name` for a recurring name, and for unused files an extension line per
+ * directory and one at any depth, each only when it matches no kept entry;
+ * the exact anchored path of every target no such line covers.  A last
+ * pass drops lines whose targets other lines all cover, exact paths first,
+ * then the wildcards covering fewest targets.  Pinned by
+ * tests/unit/test_suggest.c and tests/integ/suggest.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +21,27 @@
 struct target {
 	char *path;
 	size_t len;
+	char type;		/* enum entry_type */
 	const char *cls;	/* borrowed: a finding's class or the constant */
 	bool grouped;		/* covered by a `**` line */
 	size_t cover;		/* lines covering it */
 };
 
+/* The kinds of line, in the order drop_redundant() tries to drop them
+ * when they cover as many targets: the broader kind goes first. */
+enum cand_kind {
+	CAND_ANY_EXT,		/* `**` + `/` + `*.ext` */
+	CAND_DIR_EXT,		/* `/dir/` + `*.ext` */
+	CAND_NAME,		/* `**` + `/name` */
+	CAND_EXACT,		/* `/path` (dropped before any wildcard) */
+};
+
 struct cand {
 	char *pattern;
+	enum cand_kind kind;
 	struct matcher *m;
+	char *needle;		/* literal bytes every path it matches holds */
+	size_t nn;
 	size_t *tg;		/* the targets it covers */
 	size_t ntg;
 	bool dropped;
@@ -220,8 +236,10 @@ kept_why(const struct sg *s, size_t vi, size_t p, char *buf, size_t size)
 }
 
 static int
-push_target(struct sg *s, const char *path, size_t len, const char *cls)
+push_target(struct sg *s, const struct entry *e, const char *cls)
 {
+	const char *path = e->path;
+	size_t len = e->path_len;
 	struct target *t;
 
 	if (s->nt == s->tcap) {
@@ -239,6 +257,7 @@ push_target(struct sg *s, const char *path, size_t len, const char *cls)
 	memcpy(t->path, path, len);
 	t->path[len] = '\0';
 	t->len = len;
+	t->type = e->type;
 	t->cls = cls;
 	s->nt++;
 	return 0;
@@ -254,7 +273,7 @@ add_target(struct sg *s, size_t vi, size_t i, const char *cls)
 	size_t lo, hi, n = e->path_len;
 
 	if (first_kept(s, vi, i) == l->n)
-		return push_target(s, e->path, e->path_len, cls);
+		return push_target(s, e, cls);
 	if (s->prot[vi][i])
 		return 0;
 	subtree(l, i, &lo, &hi);
@@ -472,41 +491,94 @@ matches(struct matcher *m, const char *p, size_t n)
 	return matcher_matches_or_parent(m, p, n, &ex, NULL) == 0 && ex;
 }
 
+/* Takes pattern and m (freed on failure); needle[0..nn) is a copy of the
+ * literal bytes every path the line matches holds. */
 static int
-add_cand(struct sg *s, char *pattern, struct matcher *m)
+add_cand(struct sg *s, enum cand_kind kind, char *pattern, struct matcher *m,
+    const char *needle, size_t nn)
 {
 	struct cand *c;
+	char *nd = malloc(nn + 1);
 
-	if (s->nc == s->ccap) {
-		size_t nc = s->ccap ? 2 * s->ccap : 16;
+	if (s->nc == s->ccap && nd != NULL) {
+		size_t ncap = s->ccap ? 2 * s->ccap : 16;
 
-		if ((c = realloc(s->c, nc * sizeof(*c))) == NULL) {
-			free(pattern);
-			matcher_free(m);
-			return ctx_error_nomem(s->err);
+		if ((c = realloc(s->c, ncap * sizeof(*c))) != NULL) {
+			s->c = c;
+			s->ccap = ncap;
 		}
-		s->c = c;
-		s->ccap = nc;
 	}
+	if (nd == NULL || s->nc == s->ccap) {
+		free(nd);
+		free(pattern);
+		matcher_free(m);
+		return ctx_error_nomem(s->err);
+	}
+	memcpy(nd, needle, nn);
+	nd[nn] = '\0';
 	c = &s->c[s->nc++];
 	memset(c, 0, sizeof(*c));
 	c->pattern = pattern;
+	c->kind = kind;
 	c->m = m;
+	c->needle = nd;
+	c->nn = nn;
 	return 0;
+}
+
+/* m matches p[0..n) or a parent of it; needle first, as a cheap filter. */
+static bool
+matches_with(struct matcher *m, const char *needle, size_t nn, const char *p,
+    size_t n)
+{
+	return memmem(p, n, needle, nn) != NULL && matches(m, p, n);
 }
 
 /* No kept entry of any view is matched by m (or below a match). */
 static bool
-safe(const struct sg *s, struct matcher *m)
+safe(const struct sg *s, struct matcher *m, const char *needle, size_t nn)
 {
 	size_t vi, i;
 
 	for (vi = 0; vi < s->nv; vi++)
 		for (i = 0; i < s->v[vi].l->n; i++)
-			if (s->prot[vi][i] && matches(m, s->v[vi].l->v[i].path,
-			    s->v[vi].l->v[i].path_len))
+			if (s->prot[vi][i] && matches_with(m, needle, nn,
+			    s->v[vi].l->v[i].path, s->v[vi].l->v[i].path_len))
 				return false;
 	return true;
+}
+
+/*
+ * Adds pat (taken; NULL: out of memory) as a line of this kind when both
+ * builders take it, it matches each target tg[0..n) and no kept entry;
+ * marks those targets grouped.
+ */
+static int
+try_group(struct sg *s, enum cand_kind kind, char *pat, const char *needle,
+    size_t nn, const size_t *tg, size_t n)
+{
+	struct matcher *m;
+	size_t k;
+
+	if (pat == NULL)
+		return ctx_error_nomem(s->err);
+	if ((m = line_matcher(pat)) == NULL) {
+		free(pat);
+		return 0;
+	}
+	for (k = 0; k < n; k++)
+		if (!matches(m, s->t[tg[k]].path, s->t[tg[k]].len))
+			break;
+	if (k < n || !safe(s, m, needle, nn)) {
+		free(pat);
+		matcher_free(m);
+		return 0;
+	}
+	if (add_cand(s, kind, pat, m, needle, nn) < 0)
+		return -1;
+	for (k = 0; k < n; k++)
+		s->t[tg[k]].grouped = true;
+	return 0;
 }
 
 static const char *
@@ -519,75 +591,144 @@ base_of(const struct target *t, size_t *n)
 	return b;
 }
 
-static const struct sg *sort_sg;
+/* A target's directory (empty: the root) and what a line groups it by. */
+struct gkey {
+	size_t t;
+	const char *dir, *key;
+	size_t dn, kn;
+};
 
 static int
-base_cmp(const void *x, const void *y)
+gkey_cmp(const void *x, const void *y)
 {
-	const struct target *a = &sort_sg->t[*(const size_t *)x];
-	const struct target *b = &sort_sg->t[*(const size_t *)y];
-	size_t an, bn;
-	const char *ab = base_of(a, &an), *bb = base_of(b, &bn);
-	int c = pathcmp(ab, an, bb, bn);
+	const struct gkey *a = x, *b = y;
+	int c = pathcmp(a->key, a->kn, b->key, b->kn);
 
-	if (c != 0)
-		return c;
-	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+	if (c == 0)
+		c = pathcmp(a->dir, a->dn, b->dir, b->dn);
+	if (c == 0)
+		c = (a->t > b->t) - (a->t < b->t);
+	return c;
 }
 
-/* `**` + `/name` for each name that is a target at two places or more,
- * when no kept entry has it. */
-static int
-group_candidates(struct sg *s)
+/*
+ * Target i keyed by its base name, or (ext) by the extension of an unused
+ * file: from the last '.' of the base name that is not its first byte
+ * (`.env` has none, `a.tar.gz` has `.gz`).  False when it has no key.
+ */
+static bool
+gkey_of(const struct sg *s, size_t i, bool ext, struct gkey *k)
 {
-	size_t *ix, i, j, k, bn, bn2;
-	const char *b;
-	int rc = -1;
+	const struct target *t = &s->t[i];
+	const char *b = base_of(t, &k->kn), *dot;
 
-	if (s->nt == 0)
-		return 0;
-	if ((ix = malloc(s->nt * sizeof(*ix))) == NULL)
-		return ctx_error_nomem(s->err);
-	for (i = 0; i < s->nt; i++)
-		ix[i] = i;
-	sort_sg = s;
-	qsort(ix, s->nt, sizeof(*ix), base_cmp);
-	for (i = 0; i < s->nt; i = j) {
-		char *pat;
-		struct matcher *m;
-		bool all = true;
+	k->t = i;
+	k->dir = t->path;
+	k->dn = b > t->path ? (size_t)(b - t->path) - 1 : 0;
+	k->key = b;
+	if (!ext)
+		return true;
+	if (!is_dead_cls(t->cls) || t->type == ENTRY_DIR || k->kn < 3 ||
+	    (dot = memrchr(b + 1, '.', k->kn - 1)) == NULL || dot == b + k->kn - 1)
+		return false;
+	k->kn -= (size_t)(dot - b);
+	k->key = dot;
+	return true;
+}
 
-		b = base_of(&s->t[ix[i]], &bn);
-		for (j = i + 1; j < s->nt; j++) {
-			const char *b2 = base_of(&s->t[ix[j]], &bn2);
+/* The targets keyed, sorted by key then directory; *ix their indices. */
+static struct gkey *
+gkeys(struct sg *s, bool ext, size_t **ix, size_t *n)
+{
+	struct gkey *k = calloc(s->nt + 1, sizeof(*k));
+	size_t i;
 
-			if (pathcmp(b, bn, b2, bn2) != 0)
-				break;
-		}
-		if (j - i < 2)
-			continue;
-		if ((pat = escape_pattern("**/", b, bn)) == NULL) {
-			ctx_error_nomem(s->err);
-			goto out;
-		}
-		if ((m = line_matcher(pat)) == NULL) {
-			free(pat);
-			continue;
-		}
-		for (k = i; k < j && all; k++)
-			all = matches(m, s->t[ix[k]].path, s->t[ix[k]].len);
-		if (!all || !safe(s, m)) {
-			free(pat);
-			matcher_free(m);
-			continue;
-		}
-		if (add_cand(s, pat, m) < 0)
-			goto out;
-		for (k = i; k < j; k++)
-			s->t[ix[k]].grouped = true;
+	*ix = malloc((s->nt + 1) * sizeof(**ix));
+	if (k == NULL || *ix == NULL) {
+		free(k);
+		free(*ix);
+		ctx_error_nomem(s->err);
+		return NULL;
 	}
-	rc = 0;
-out:
+	for (i = *n = 0; i < s->nt; i++)
+		if (gkey_of(s, i, ext, &k[*n]))
+			(*n)++;
+	qsort(k, *n, sizeof(*k), gkey_cmp);
+	for (i = 0; i < *n; i++)
+		(*ix)[i] = k[i].t;
+	return k;
+}
+
+/* The end of the run of k[i..n) with k[i]'s key (and directory). */
+static size_t
+run_end(const struct gkey *k, size_t i, size_t n, bool dir)
+{
+	size_t j = i + 1;
+
+	while (j < n && pathcmp(k[i].key, k[i].kn, k[j].key, k[j].kn) == 0 &&
+	    (!dir || pathcmp(k[i].dir, k[i].dn, k[j].dir, k[j].dn) == 0))
+		j++;
+	return j;
+}
+
+/* `**` + `/name` for each name that is a target at two places or more. */
+static int
+name_candidates(struct sg *s)
+{
+	struct gkey *k;
+	size_t *ix, n, i, j;
+	int rc = 0;
+
+	if ((k = gkeys(s, false, &ix, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n && rc == 0; i = j)
+		if ((j = run_end(k, i, n, false)) - i >= 2)
+			rc = try_group(s, CAND_NAME, escape_pattern("**/",
+			    k[i].key, k[i].kn), k[i].key, k[i].kn, ix + i, j - i);
+	free(k);
+	free(ix);
+	return rc;
+}
+
+/* prefix, the directory escaped and '/' (nothing for the root), then `*`
+ * and the extension escaped; NULL when out of memory. */
+static char *
+ext_pattern(const char *prefix, const struct gkey *k, bool dir)
+{
+	char *d = escape_pattern(prefix, k->dir, dir ? k->dn : 0);
+	char *e = escape_pattern("", k->key, k->kn), *o = NULL;
+
+	if (d != NULL && e != NULL && asprintf(&o, "%s%s*%s", d,
+	    dir && k->dn > 0 ? "/" : "", e) < 0)
+		o = NULL;
+	free(d);
+	free(e);
+	return o;
+}
+
+/* For the unused files of each extension: `/dir/` + `*.ext` where a
+ * directory holds two or more, `**` + `/` + `*.ext` where two or more
+ * directories hold some. */
+static int
+ext_candidates(struct sg *s)
+{
+	struct gkey *k;
+	size_t *ix, n, i, j, d, e, ndirs;
+	int rc = 0;
+
+	if ((k = gkeys(s, true, &ix, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n && rc == 0; i = j) {
+		j = run_end(k, i, n, false);
+		for (d = i, ndirs = 0; d < j && rc == 0; d = e, ndirs++)
+			if ((e = run_end(k, d, j, true)) - d >= 2)
+				rc = try_group(s, CAND_DIR_EXT, ext_pattern("/",
+				    &k[d], true), k[d].key, k[d].kn, ix + d, e - d);
+		if (rc == 0 && ndirs >= 2)
+			rc = try_group(s, CAND_ANY_EXT, ext_pattern("**/",
+			    &k[i], false), k[i].key, k[i].kn, ix + i, j - i);
+	}
+	free(k);
 	free(ix);
 	return rc;
 }
@@ -618,7 +759,7 @@ kept_unwritable(struct sg *s, const struct target *t)
 	return rc;
 }
 
-/* The anchored exact path of each target no `**` line covers. */
+/* The anchored exact path of each target no wildcard line covers. */
 static int
 exact_candidates(struct sg *s)
 {
@@ -647,45 +788,84 @@ exact_candidates(struct sg *s)
 				return -1;
 			continue;
 		}
-		if (add_cand(s, pat, m) < 0)
+		if (add_cand(s, CAND_EXACT, pat, m, t->path, t->len) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Which targets each line covers; then drop the lines (exact ones first)
- * whose targets other lines all cover too. */
+/* The order lines are tried for dropping: exact paths, then the lines
+ * covering fewest targets, then the broader kind. */
+struct dropkey {
+	size_t c, ntg;
+	enum cand_kind kind;
+};
+
+static int
+dropkey_cmp(const void *x, const void *y)
+{
+	const struct dropkey *a = x, *b = y;
+	int ae = a->kind == CAND_EXACT, be = b->kind == CAND_EXACT;
+
+	if (ae != be)
+		return be - ae;
+	if (a->ntg != b->ntg)
+		return a->ntg < b->ntg ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return (a->c > b->c) - (a->c < b->c);
+}
+
+/* Which targets line c covers. */
+static int
+cover(struct sg *s, struct cand *c)
+{
+	size_t j;
+
+	if ((c->tg = malloc((s->nt + 1) * sizeof(*c->tg))) == NULL)
+		return ctx_error_nomem(s->err);
+	for (j = 0; j < s->nt; j++)
+		if (matches_with(c->m, c->needle, c->nn, s->t[j].path,
+		    s->t[j].len)) {
+			c->tg[c->ntg++] = j;
+			s->t[j].cover++;
+		}
+	return 0;
+}
+
+/* Drops, in dropkey order, each line whose targets other lines all cover
+ * too: what is left is irredundant. */
 static int
 drop_redundant(struct sg *s)
 {
-	size_t i, j, pass;
+	struct dropkey *o;
+	size_t i, j;
 
+	if ((o = calloc(s->nc + 1, sizeof(*o))) == NULL)
+		return ctx_error_nomem(s->err);
 	for (i = 0; i < s->nc; i++) {
-		struct cand *c = &s->c[i];
-
-		if ((c->tg = malloc((s->nt + 1) * sizeof(*c->tg))) == NULL)
-			return ctx_error_nomem(s->err);
-		for (j = 0; j < s->nt; j++)
-			if (matches(c->m, s->t[j].path, s->t[j].len)) {
-				c->tg[c->ntg++] = j;
-				s->t[j].cover++;
-			}
-	}
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < s->nc; i++) {
-			struct cand *c = &s->c[i];
-			bool exact = c->pattern[0] == '/', needed = false;
-
-			if (c->dropped || exact != (pass == 0))
-				continue;
-			for (j = 0; j < c->ntg && !needed; j++)
-				needed = s->t[c->tg[j]].cover < 2;
-			if (needed || c->ntg == 0)
-				continue;
-			c->dropped = true;
-			for (j = 0; j < c->ntg; j++)
-				s->t[c->tg[j]].cover--;
+		if (cover(s, &s->c[i]) < 0) {
+			free(o);
+			return -1;
 		}
+		o[i].c = i;
+		o[i].ntg = s->c[i].ntg;
+		o[i].kind = s->c[i].kind;
+	}
+	qsort(o, s->nc, sizeof(*o), dropkey_cmp);
+	for (i = 0; i < s->nc; i++) {
+		struct cand *c = &s->c[o[i].c];
+		bool needed = false;
+
+		for (j = 0; j < c->ntg && !needed; j++)
+			needed = s->t[c->tg[j]].cover < 2;
+		if (needed)
+			continue;
+		c->dropped = true;
+		for (j = 0; j < c->ntg; j++)
+			s->t[c->tg[j]].cover--;
+	}
+	free(o);
 	return 0;
 }
 
@@ -764,7 +944,8 @@ suggest_compute(const struct suggest_view *v, size_t nv,
 		if (view_targets(&s, i) < 0)
 			goto out;
 	targets_normalize(&s);
-	if (group_candidates(&s) < 0 || exact_candidates(&s) < 0 ||
+	if (name_candidates(&s) < 0 || ext_candidates(&s) < 0 ||
+	    exact_candidates(&s) < 0 ||
 	    drop_redundant(&s) < 0 || emit(&s) < 0)
 		goto out;
 	rc = 0;
@@ -778,6 +959,7 @@ out:
 	for (i = 0; i < s.nc; i++) {
 		free(s.c[i].pattern);
 		free(s.c[i].tg);
+		free(s.c[i].needle);
 		matcher_free(s.c[i].m);
 	}
 	free(s.c);

@@ -17,12 +17,26 @@
  * ever written (the builders re-enter excluded directories differently:
  * oracle README "Observed docker behaviour", buildkit-context.md rule 5.1).
  * A target that holds a kept entry is split into its children instead.
- * A name that is a target at two or more places becomes `**` + `/name`
- * when that matches no kept entry; anything else is an anchored exact path
- * `/path` (cleaned by docker to `path`) with `* ? [ \` and a leading `!`
- * escaped.  Minimality is irredundancy: no line can be dropped without some
- * target coming back (the lines are chosen greedily, so the count is small
- * but not proven the least).
+ *
+ * Lines, from the targets (hazards and the topmost unused entries):
+ * - a name that is a target at two or more places: `**` + `/name`;
+ * - unused files (not directories, not hazards) grouped by extension, the
+ *   base name's last '.' and what follows, not a leading '.' (`.env` has
+ *   none, `a.tar.gz` has `.gz`): where one directory holds two or more,
+ *   `/dir/` + `*.ext` (`/` + `*.ext` at the root); where two or more
+ *   directories hold some, `**` + `/` + `*.ext`;
+ * - the anchored exact path `/path` (cleaned by docker to `path`) of each
+ *   target no such line covers, with `* ? [ \` and a leading `!` escaped.
+ * A wildcard line is written only when docker takes it under both
+ * builders' syntax checks, it matches every target of its group and it
+ * matches no kept entry (nor a parent of one) in any view: `*` never
+ * crosses '/', and a line that matches a directory excludes all below it.
+ * Minimality is irredundancy: lines are dropped while every target they
+ * cover is covered by another line, trying exact paths first, then the
+ * lines covering fewest targets, and among those the broader kind
+ * (`**` + `/` + `*.ext`, then `/dir/` + `*.ext`, then `**` + `/name`); no
+ * line left can be dropped without some target coming back.  The count is
+ * small but not proven the least.
  *
  * Ownership: struct suggestion owns its strings; suggestion_free().
  * Views are borrowed for the call.
@@ -72,8 +86,11 @@ struct suggestion {
 };
 
 /*
- * Computes the lines for the views (one per builder; the lines must hold
- * for all of them).  Returns 0, or -1 (err filled) when out of memory.
+ * Computes the lines for the views (one per builder that reads the ignore
+ * file the lines go to; they must hold for all of them: when BuildKit reads
+ * NAME.dockerignore and the classic builder .dockerignore, each file is
+ * computed from its own builder's view).  Returns 0, or -1 (err filled)
+ * when out of memory.
  */
 int suggest_compute(const struct suggest_view *v, size_t nv,
     struct suggestion *out, struct ctx_error *err);

@@ -251,6 +251,139 @@ test_two_builders(void **state)
 }
 
 static void
+test_dir_wildcard(void **state)
+{
+	/* app/README.md is kept, so no `**` line for .md; each directory's
+	 * unused siblings share one line, the odd one out its own */
+	static const char *const spec[] = {
+		"f Dockerfile", "d app+", "f app/m.py!", "f app/README.md!",
+		"d docs+", "f docs/index.html!", "f docs/a.md", "f docs/b.md",
+		"f docs/c.txt", "f NOTES.md", "f TODO.md", NULL };
+	static const char *const fi[] = { "[]" };
+	struct tree t;
+	char *got;
+
+	(void)state;
+	build(&t, spec);
+	got = run(&t, 1, fi, "Dockerfile");
+	assert_string_equal(got,
+	    "dead-weight /*.md\n"
+	    "dead-weight /docs/*.md\n"
+	    "dead-weight /docs/c.txt\n");
+	free(got);
+}
+
+static void
+test_any_depth_wildcard(void **state)
+{
+	/* no kept .md anywhere: one line for every directory's .md files */
+	static const char *const spec[] = {
+		"f Dockerfile", "d app+", "f app/m.py!",
+		"d docs+", "f docs/index.html!", "f docs/a.md", "f docs/b.md",
+		"f docs/c.txt", "f NOTES.md", "d web+", "f web/x.js!",
+		"f web/y.md", NULL };
+	static const char *const fi[] = { "[]" };
+	struct tree t;
+	char *got;
+
+	(void)state;
+	build(&t, spec);
+	got = run(&t, 1, fi, "Dockerfile");
+	assert_string_equal(got,
+	    "dead-weight **/*.md\n"
+	    "dead-weight /docs/c.txt\n");
+	free(got);
+}
+
+static void
+test_wildcard_would_take_kept(void **state)
+{
+	/* docs/keep.md is named: neither `/docs/` + `*.md` nor the `**`
+	 * form may be written */
+	static const char *const spec[] = {
+		"f Dockerfile", "d docs+", "f docs/keep.md!", "f docs/a.md",
+		"f docs/b.md", "d web+", "f web/x.js!", "f web/y.md", NULL };
+	static const char *const fi[] = { "[]" };
+	struct tree t;
+	char *got;
+
+	(void)state;
+	build(&t, spec);
+	got = run(&t, 1, fi, "Dockerfile");
+	assert_string_equal(got,
+	    "dead-weight /docs/a.md\n"
+	    "dead-weight /docs/b.md\n"
+	    "dead-weight /web/y.md\n");
+	free(got);
+}
+
+static void
+test_wildcard_kept_by_other_builder(void **state)
+{
+	/* the classic builder builds a stage BuildKit skips, which copies
+	 * docs/k.md: kept under classic only, it still forbids the wildcard */
+	static const char *const bk[] = { "d app+", "f app/m.py!", NULL };
+	static const char *const cl[] = { "f Dockerfile", "d app+",
+		"f app/m.py!", "d docs+", "f docs/k.md!", "f docs/a.md",
+		"f docs/b.md", NULL };
+	static const char *const fi[] = { "[]", "[]" };
+	struct tree t[2];
+	char *got;
+
+	(void)state;
+	build(&t[0], bk);
+	build(&t[1], cl);
+	got = run(t, 2, fi, "Dockerfile");
+	assert_string_equal(got,
+	    "dead-weight /docs/a.md\n"
+	    "dead-weight /docs/b.md\n");
+	free(got);
+}
+
+static void
+test_wildcard_files_only(void **state)
+{
+	/* directories and hazards are not grouped by extension */
+	static const char *const spec[] = {
+		"f Dockerfile", "f app.py!", "d old.d", "f old.d/x",
+		"d new.d", "f new.d/y", "f a.key", "f b.key", NULL };
+	static const char *const fi[] = { "["
+	    "{\"class\":\"secret\",\"rule\":\"secret-key\",\"path\":\"a.key\"},"
+	    "{\"class\":\"secret\",\"rule\":\"secret-key\",\"path\":\"b.key\"}]" };
+	struct tree t;
+	char *got;
+
+	(void)state;
+	build(&t, spec);
+	got = run(&t, 1, fi, "Dockerfile");
+	assert_string_equal(got,
+	    "secret /a.key\n"
+	    "secret /b.key\n"
+	    "dead-weight /new.d\n"
+	    "dead-weight /old.d\n");
+	free(got);
+}
+
+static void
+test_name_beats_extension(void **state)
+{
+	/* `**` + `/README.md` and `**` + `/` + `*.md` cover the same: the
+	 * narrower name is written */
+	static const char *const spec[] = {
+		"f Dockerfile", "d a+", "f a/x.py!", "f a/README.md",
+		"d b+", "f b/y.py!", "f b/README.md", NULL };
+	static const char *const fi[] = { "[]" };
+	struct tree t;
+	char *got;
+
+	(void)state;
+	build(&t, spec);
+	got = run(&t, 1, fi, "Dockerfile");
+	assert_string_equal(got, "dead-weight **/README.md\n");
+	free(got);
+}
+
+static void
 test_unescape(void **state)
 {
 	char out[32];
@@ -273,6 +406,12 @@ main(void)
 		cmocka_unit_test(test_split_around_dockerfile),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_two_builders),
+		cmocka_unit_test(test_dir_wildcard),
+		cmocka_unit_test(test_any_depth_wildcard),
+		cmocka_unit_test(test_wildcard_would_take_kept),
+		cmocka_unit_test(test_wildcard_kept_by_other_builder),
+		cmocka_unit_test(test_wildcard_files_only),
+		cmocka_unit_test(test_name_beats_extension),
 		cmocka_unit_test(test_unescape),
 	};
 
