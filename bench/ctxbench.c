@@ -33,8 +33,9 @@
  *   ctxbench ready CTXD SOCK ROOT BUILDER
  *	Starts CTXD --socket SOCK (own session, stderr to SOCK.log), then
  *	times from the spawn until "status" says ready with a hash: hello,
- *	watch, subscribe, and status again after each event.  ctxd keeps
- *	running; its pid, rchar and read_bytes at that moment are printed.
+ *	watch, subscribe, and status again after each event; then until the
+ *	analysis (the findings) is no longer pending.  ctxd keeps running;
+ *	its pid, rchar and read_bytes at the hash are printed.
  *
  * Each sample is printed as "sample NAME USEC"; summaries as "NAME k=v...".
  */
@@ -886,7 +887,7 @@ cmd_ready(int argc, char **argv)
 	posix_spawnattr_t attr;
 	struct proc_io io;
 	struct lconn c;
-	double t0, t_conn, t;
+	double t0, t_conn, t, t_found;
 	int fd, rc, events = 0;
 	pid_t pid;
 
@@ -949,9 +950,20 @@ cmd_ready(int argc, char **argv)
 	}
 	t = now_us() - t0;
 	proc_io(pid, &io);
-	printf("ready usec=%.0f listen_usec=%.0f pid=%ld rchar=%llu "
-	    "read_bytes=%llu cpu_ticks=%llu waits=%d hash=%s\n", t, t_conn,
-	    (long)pid, io.rchar, io.read_bytes, io.cpu_ticks, events, h);
+	/* Then the analysis (findings), which follows the hash. */
+	for (;;) {
+		line = lconn_call(&c, "status", sel);
+		if (!resp_ok(line))
+			die("status: %s", line);
+		if (strstr(line, "\"analysis\":\"pending\"") == NULL)
+			break;
+		sleep_us(500);	/* no event marks its end when nothing is found */
+	}
+	t_found = now_us() - t0;
+	printf("ready usec=%.0f listen_usec=%.0f findings_usec=%.0f pid=%ld "
+	    "rchar=%llu read_bytes=%llu cpu_ticks=%llu waits=%d hash=%s\n", t,
+	    t_conn, t_found, (long)pid, io.rchar, io.read_bytes, io.cpu_ticks,
+	    events, h);
 	lconn_free(&c);
 	return 0;
 }

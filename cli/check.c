@@ -1,233 +1,179 @@
 /*
- * ctxctl check (see check.h): context -> Dockerfile use (dfuse.c) ->
- * hazards (hazard.c) -> allow list -> report.  The exit status is the
- * contract of a pre-build hook: 0 clean, 1 a finding at or above
+ * ctxctl check (see check.h): the report (analysis.c, in this process or
+ * from the daemon) -> text, JSON or SARIF -> exit status.  The exit status
+ * is the contract of a pre-build hook: 0 clean, 1 a finding at or above
  * --fail-on, 2 the check itself failed.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "analysis.h"
 #include "check.h"
-#include "dfuse.h"
 #include "hazard.h"
 #include "hazrules.h"
-#include "manifest.h"
 #include "proto.h"
-#include "readfile.h"
 #include "secretscan.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
-#define DEAD_PATHS_MAX 1000	/* paths listed in dead_weight.paths */
 
-
-/* The Dockerfile as the engine finds it: -f against the cwd, else
- * <root>/Dockerfile, else <root>/dockerfile. */
+/* The context with the content scan in its hashing pass, then analysed. */
 static int
-read_dockerfile(const struct context_options *o, const char *root,
-    char **text, size_t *len, char **path, struct ctx_error *err)
+compute(const struct check_options *opt, struct secretscan *scan,
+    struct check_report *r, struct analysis *a, struct ctx_error *err)
 {
-	char buf[PATH_MAX * 2];
+	struct context_options co;
+	struct analysis_input in;
+	struct hazard_prescan *pre;
+	int rc;
 
-	if (o->dockerfile != NULL)
-		snprintf(buf, sizeof(buf), "%s", o->dockerfile);
-	else {
-		snprintf(buf, sizeof(buf), "%s/Dockerfile", root);
-		if (access(buf, F_OK) < 0) {
-			snprintf(buf, sizeof(buf), "%s/dockerfile", root);
-			if (access(buf, F_OK) < 0)
-				snprintf(buf, sizeof(buf), "%s/Dockerfile", root);
-		}
-	}
-	if ((*path = realpath(buf, NULL)) == NULL)
-		return ctx_error_sys(err, errno, "Dockerfile %s", buf);
-	if (readfile_at(AT_FDCWD, *path, text, len) < 0) {
-		ctx_error_sys(err, errno, "read %s", *path);
-		free(*path);
-		*path = NULL;
+	/* The content rules scan each file in the pass that hashes it
+	 * (hazard_prescan_*): the analysis then finds every result in the
+	 * scanner's cache instead of reading the files a second time. */
+	if ((pre = hazard_prescan_new(scan)) == NULL)
+		return ctx_error_nomem(err);
+	co = *opt->ctx;
+	co.scan = hazard_prescan_hook(pre);
+	rc = context_build(&co, &r->c, err);
+	hazard_prescan_free(pre);
+	if (rc < 0)
+		return -1;
+	memset(&in, 0, sizeof(in));
+	in.entries = &r->c.entries;
+	in.root = r->c.root;
+	in.rootfd = -1;
+	in.dockerfile = opt->ctx->dockerfile;
+	in.builder = opt->ctx->builder;
+	in.target = opt->ctx->target;
+	in.build_args = opt->ctx->build_args;
+	in.nbuild_args = opt->ctx->nbuild_args;
+	in.large_bytes = opt->large_bytes;
+	in.scan = scan;
+	in.threads = (unsigned)(opt->ctx->threads > 0 ? opt->ctx->threads : 0);
+	in.warn = opt->ctx->warn;
+	in.warn_arg = opt->ctx->warn_arg;
+	if (analysis_run(&in, a, err) < 0) {
+		context_free(&r->c);
 		return -1;
 	}
 	return 0;
-}
-
-static int
-entry_cmp(const void *x, const void *y)
-{
-	const struct entry *a = x, *b = y;
-	size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
-	int c = memcmp(a->path, b->path, n);
-
-	if (c != 0)
-		return c;
-	return a->path_len < b->path_len ? -1 : a->path_len > b->path_len;
-}
-
-/*
- * Dead weight: entries sent that no instruction uses, listed by their
- * topmost unused ancestor (a directory no source reaches is one path).
- * The files docker reads itself (the Dockerfile, .dockerignore, the
- * classic builder's injected copies) are not dead weight.
- */
-static json_t *
-dead_weight(const struct entry_list *l, const struct dfuse *u,
-    const char *dfrel)
-{
-	json_t *paths = json_array(), *o;
-	size_t i, n = 0, plen;
-	uint64_t bytes = 0;
-	const char *slash;
-	char *esc;
-
-	for (i = 0; u != NULL && paths != NULL && i < l->n; i++) {
-		const struct entry *e = &l->v[i];
-		if (u->use[i] != 0 || (e->flags & ENTRY_INLINE) ||
-		    strcmp(e->path, ".dockerignore") == 0 ||
-		    (dfrel != NULL && strcmp(e->path, dfrel) == 0))
-			continue;
-		n++;
-		bytes += e->size;
-		/* the parent (which sorts before) is unused too: already listed */
-		if ((slash = strrchr(e->path, '/')) != NULL) {
-			struct entry key;
-			const struct entry *p;
-			plen = (size_t)(slash - e->path);
-			key.path = strndup(e->path, plen);
-			key.path_len = plen;
-			p = key.path == NULL ? NULL : bsearch(&key, l->v, l->n,
-			    sizeof(*l->v), entry_cmp);
-			free(key.path);
-			if (p != NULL && u->use[p - l->v] == 0)
-				continue;
-		}
-		if (json_array_size(paths) >= DEAD_PATHS_MAX ||
-		    (esc = malloc(4 * e->path_len + 1)) == NULL)
-			continue;
-		esc[manifest_escape(esc, e->path, e->path_len)] = '\0';
-		json_array_append_new(paths, proto_str_json(esc));
-		free(esc);
-	}
-	o = json_pack("{s:I,s:I,s:o}", "entries", (json_int_t)n, "bytes",
-	    (json_int_t)bytes, "paths", paths ? paths : json_array());
-	return o;
 }
 
 int
 check_compute(const struct check_options *opt, struct check_report *r,
     struct ctx_error *err)
 {
-	struct context_options co;
-	struct hazard_options ho;
-	struct hazard_prescan *pre = NULL;
-	struct hazard_allow allow;
-	struct buildplan_options bo;
-	struct dfuse *use = &r->use;
-	char *df = NULL, *dfpath = NULL;
-	const char *dfrel = NULL;
-	size_t i, dflen, rootlen;
-	int rootfd = -1, rc = -1;
+	struct secretscan *scan;
+	struct analysis a;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
-	memset(&allow, 0, sizeof(allow));
-	memset(&ho, 0, sizeof(ho));
-	/* The content rules scan each file in the pass that hashes it
-	 * (hazard_prescan_*): hazard_run() then finds every result in the
-	 * scanner's cache instead of reading the files a second time. */
-	if ((ho.scan = secretscan_new(err)) == NULL)
+	if ((scan = secretscan_new(err)) == NULL)
 		return -1;
-	if ((pre = hazard_prescan_new(ho.scan)) == NULL) {
-		secretscan_free(ho.scan);
+	rc = compute(opt, scan, r, &a, err);
+	secretscan_free(scan);
+	if (rc < 0)
+		return -1;
+	if ((r->report = analysis_report(&a,
+	    (enum hazard_severity)opt->fail_on)) == NULL) {
+		analysis_free(&a);
+		context_free(&r->c);
 		return ctx_error_nomem(err);
 	}
-	co = *opt->ctx;
-	co.scan = hazard_prescan_hook(pre);
-	rc = context_build(&co, &r->c, err);
-	hazard_prescan_free(pre);
-	if (rc < 0) {
-		secretscan_free(ho.scan);
-		return -1;
-	}
-	rc = -1;
-	if (manifest_hash(&r->c.entries, r->hash, err) < 0)
-		goto out;
-	for (i = 0; i < r->c.entries.n; i++)
-		r->bytes += r->c.entries.v[i].size;
-	if ((rootfd = open(r->c.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		ctx_error_sys(err, errno, "open %s", r->c.root);
-		goto out;
-	}
-	if (read_dockerfile(opt->ctx, r->c.root, &df, &dflen, &dfpath, err) < 0)
-		goto out;
-	rootlen = strlen(r->c.root);
-	if (strncmp(dfpath, r->c.root, rootlen) == 0 && dfpath[rootlen] == '/') {
-		dfrel = dfpath + rootlen + 1;
-		if ((r->dfrel = strdup(dfrel)) == NULL) {
-			ctx_error_nomem(err);
-			goto out;
-		}
-	}
-	memset(&bo, 0, sizeof(bo));
-	bo.target = opt->ctx->target;
-	bo.build_args = opt->ctx->build_args;
-	bo.nbuild_args = opt->ctx->nbuild_args;
-	if (dfuse_analyze(df, dflen, dfrel != NULL ? dfrel : dfpath, &bo,
-	    &r->c.entries, use, err) < 0)
-		goto out;
-	r->analysed = true;
-	ho.rootfd = rootfd;
-	ho.root = r->c.root;
-	ho.large_bytes = opt->large_bytes;
-	ho.use = use->use;
-	ho.warn = opt->ctx->warn;
-	ho.warn_arg = opt->ctx->warn_arg;
-	ho.threads = (unsigned)(opt->ctx->threads > 0 ? opt->ctx->threads : 0);
-	r->findings = hazard_run(&r->c.entries, &ho, err);
-	if (r->findings == NULL || hazard_allow_load(rootfd, &allow, err) < 0)
-		goto out;
-	if ((r->allowed = hazard_allow_apply(&allow, r->findings)) == NULL ||
-	    (r->dead = dead_weight(&r->c.entries, use, dfrel)) == NULL) {
-		ctx_error_nomem(err);
-		goto out;
-	}
-	rc = 0;
-out:
-	secretscan_free(ho.scan);
-	hazard_allow_free(&allow);
-	free(df);
-	free(dfpath);
-	if (rootfd >= 0)
-		close(rootfd);
-	if (rc < 0)
-		check_report_free(r);
-	return rc;
+	/* The analysis's parts move into the report suggest.c reads. */
+	memcpy(r->hash, a.hash, sizeof(r->hash));
+	r->bytes = a.bytes;
+	r->findings = a.findings;
+	r->allowed = a.allowed;
+	r->dead = a.dead;
+	r->analysed = a.analysed;
+	r->use = a.use;
+	r->dfrel = a.dfrel;
+	free(a.root);
+	return 0;
+}
+
+/* ---- the report's fields, checked once so printing cannot fail ---- */
+
+static const char *
+str_of(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static json_int_t
+int_of(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
 }
 
 static int
 severity_of(const json_t *f)
 {
-	const char *s = json_string_value(json_object_get(f, "severity"));
-
-	return s != NULL ? hazard_severity_parse(s) : -1;
+	return hazard_severity_parse(str_of(f, "severity"));
 }
 
-static json_t *
-report_json(const struct check_options *opt, const struct check_report *r)
+static bool
+has(const json_t *o, const char *const *keys, bool (*is)(const json_t *))
 {
-	return json_pack("{s:o,s:s,s:s,s:I,s:I,s:O,s:O,s:O,s:s,s:b}",
-	    "root", proto_str_json(r->c.root),
-	    "builder", opt->ctx->builder == BUILDER_CLASSIC ? "classic" : "buildkit",
-	    "hash", r->hash,
-	    "entries", (json_int_t)r->c.entries.n,
-	    "bytes", (json_int_t)r->bytes,
-	    "findings", r->findings,
-	    "dead_weight", r->dead,
-	    "allowed", r->allowed,
-	    "fail_on", hazard_severity_name((enum hazard_severity)opt->fail_on),
-	    "dockerfile_analysis", r->analysed);
+	for (; *keys != NULL; keys++)
+		if (!is(json_object_get(o, *keys)))
+			return false;
+	return true;
 }
+
+static bool
+is_string(const json_t *v)
+{
+	return json_is_string(v);
+}
+
+static bool
+is_count(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) >= 0;
+}
+
+static bool
+finding_valid(const json_t *f)
+{
+	static const char *const strs[] = {"class", "rule", "severity", "path",
+	    "fix", NULL};
+	static const char *const counts[] = {"entries", "bytes", NULL};
+	const json_t *pv = json_object_get(f, "preview");
+	const json_t *line = json_object_get(f, "line");
+
+	return json_is_object(f) && has(f, strs, is_string) &&
+	    has(f, counts, is_count) && json_is_boolean(json_object_get(f,
+	    "in_image")) && severity_of(f) >= 0 &&
+	    (pv == NULL || json_is_string(pv)) &&
+	    (line == NULL || is_count(line));
+}
+
+static bool
+report_valid(const json_t *r)
+{
+	static const char *const strs[] = {"root", "hash", NULL};
+	static const char *const counts[] = {"entries", "bytes", NULL};
+	const json_t *f, *dw = json_object_get(r, "dead_weight");
+	size_t i;
+
+	if (!json_is_object(r) || !has(r, strs, is_string) ||
+	    !has(r, counts, is_count) ||
+	    !json_is_array(json_object_get(r, "findings")) ||
+	    !json_is_array(json_object_get(r, "allowed")) ||
+	    !json_is_object(dw) || !has(dw, counts, is_count))
+		return false;
+	json_array_foreach(json_object_get(r, "findings"), i, f)
+		if (!finding_valid(f))
+			return false;
+	return true;
+}
+
+/* ---- SARIF ---- */
 
 static const char *
 sarif_level(int sev)
@@ -264,13 +210,11 @@ uri_of(const char *path)
 }
 
 static json_t *
-report_sarif(const struct check_report *r)
+sarif_rules(void)
 {
-	json_t *rules = json_array(), *results = json_array(), *f, *res, *loc;
+	json_t *rules = json_array();
 	const struct hazard_rule *h;
-	char msg[1024], rooturi[PATH_MAX + 16];
-	size_t i, k;
-	int sev;
+	size_t i;
 
 	for (i = 0; i < hazard_nrules; i++) {
 		h = &hazard_rules[i];
@@ -283,80 +227,146 @@ report_sarif(const struct check_report *r)
 		    "properties", "class", h->cls,
 		    "severity", hazard_severity_name(h->severity)));
 	}
-	json_array_foreach(r->findings, i, f) {
-		const char *rule = json_string_value(json_object_get(f, "rule"));
-		const char *path = json_string_value(json_object_get(f, "path"));
-		const char *pv = json_string_value(json_object_get(f, "preview"));
-		sev = severity_of(f);
-		for (k = 0; k < hazard_nrules; k++)
-			if (strcmp(hazard_rules[k].id, rule) == 0)
-				break;
-		snprintf(msg, sizeof(msg), "%s %s: %s (%" JSON_INTEGER_FORMAT
-		    " entries, %" JSON_INTEGER_FORMAT " bytes%s%s%s) sent in the "
-		    "build context. Fix: %s", json_string_value(json_object_get(f,
-		    "class")), rule, path, json_integer_value(json_object_get(f,
-		    "entries")), json_integer_value(json_object_get(f, "bytes")),
-		    json_is_true(json_object_get(f, "in_image")) ?
-		    ", copied into an image layer" : "", pv ? ", " : "", pv ? pv : "",
-		    json_string_value(json_object_get(f, "fix")));
-		loc = json_pack("{s:{s:{s:o,s:s}}}", "physicalLocation",
-		    "artifactLocation", "uri", uri_of(path), "uriBaseId",
-		    "CONTEXTROOT");
-		if (loc != NULL && json_object_get(f, "line") != NULL)
-			json_object_set_new(json_object_get(loc, "physicalLocation"),
-			    "region", json_pack("{s:O}", "startLine",
-			    json_object_get(f, "line")));
-		res = json_pack("{s:s,s:I,s:s,s:{s:s},s:[o],s:{s:s,s:O,s:O,s:O}}",
-		    "ruleId", rule, "ruleIndex", (json_int_t)k,
-		    "level", sarif_level(sev), "message", "text", msg,
-		    "locations", loc,
-		    "properties", "severity", hazard_severity_name(
-		    (enum hazard_severity)sev), "entries", json_object_get(f,
-		    "entries"), "bytes", json_object_get(f, "bytes"),
-		    "in_image", json_object_get(f, "in_image"));
-		json_array_append_new(results, res);
+	return rules;
+}
+
+static json_t *
+sarif_result(const json_t *f)
+{
+	const char *rule = str_of(f, "rule"), *path = str_of(f, "path");
+	const char *pv = json_string_value(json_object_get(f, "preview"));
+	char msg[1024];
+	json_t *loc;
+	size_t k;
+	int sev = severity_of(f);
+
+	for (k = 0; k < hazard_nrules; k++)
+		if (strcmp(hazard_rules[k].id, rule) == 0)
+			break;
+	snprintf(msg, sizeof(msg), "%s %s: %s (%" JSON_INTEGER_FORMAT
+	    " entries, %" JSON_INTEGER_FORMAT " bytes%s%s%s) sent in the "
+	    "build context. Fix: %s", str_of(f, "class"), rule, path,
+	    int_of(f, "entries"), int_of(f, "bytes"),
+	    json_is_true(json_object_get(f, "in_image")) ?
+	    ", copied into an image layer" : "", pv ? ", " : "", pv ? pv : "",
+	    str_of(f, "fix"));
+	loc = json_pack("{s:{s:{s:o,s:s}}}", "physicalLocation",
+	    "artifactLocation", "uri", uri_of(path), "uriBaseId",
+	    "CONTEXTROOT");
+	if (loc != NULL && json_object_get(f, "line") != NULL)
+		json_object_set_new(json_object_get(loc, "physicalLocation"),
+		    "region", json_pack("{s:O}", "startLine",
+		    json_object_get(f, "line")));
+	return json_pack("{s:s,s:I,s:s,s:{s:s},s:[o],s:{s:s,s:O,s:O,s:O}}",
+	    "ruleId", rule, "ruleIndex", (json_int_t)k,
+	    "level", sarif_level(sev), "message", "text", msg,
+	    "locations", loc,
+	    "properties", "severity", hazard_severity_name(
+	    (enum hazard_severity)sev), "entries", json_object_get(f,
+	    "entries"), "bytes", json_object_get(f, "bytes"),
+	    "in_image", json_object_get(f, "in_image"));
+}
+
+static json_t *
+report_sarif(const json_t *report)
+{
+	json_t *results = json_array();
+	const json_t *f;
+	char rooturi[PATH_MAX + 16], *root;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "findings"), i, f)
+		json_array_append_new(results, sarif_result(f));
+	/* the root travels escaped (proto.h); the URI wants its bytes */
+	if (proto_json_str(json_object_get(report, "root"), &root, NULL) < 0) {
+		json_decref(results);
+		return NULL;
 	}
-	snprintf(rooturi, sizeof(rooturi), "file://%s/", r->c.root);
+	snprintf(rooturi, sizeof(rooturi), "file://%s/", root);
+	free(root);
 	return json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:{s:{s:o}},s:o}]}",
 	    "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs",
 	    "tool", "driver", "name", "ctxctl", "version", CTXD_VERSION,
-	    "informationUri", "https://github.com/ctxd/ctxd", "rules", rules,
-	    "originalUriBaseIds", "CONTEXTROOT", "uri", uri_of(rooturi),
-	    "results", results);
+	    "informationUri", "https://github.com/ctxd/ctxd", "rules",
+	    sarif_rules(), "originalUriBaseIds", "CONTEXTROOT", "uri",
+	    uri_of(rooturi), "results", results);
 }
 
-static void
-report_text(const struct check_options *opt, const struct check_report *r)
-{
-	const json_t *f, *dw = r->dead;
-	size_t i, count[4] = {0};
-	int sev;
+/* ---- text ---- */
 
-	json_array_foreach(r->findings, i, f) {
+static void
+report_text(const struct check_options *opt, const json_t *report)
+{
+	const json_t *f, *dw = json_object_get(report, "dead_weight");
+	const json_t *findings = json_object_get(report, "findings");
+	size_t i, count[4] = {0};
+
+	json_array_foreach(findings, i, f) {
 		const char *pv = json_string_value(json_object_get(f, "preview"));
-		sev = severity_of(f);
-		if (sev >= 0)
-			count[sev]++;
+		count[severity_of(f)]++;
 		printf("%-8s %-26s %s: %" JSON_INTEGER_FORMAT " entries, %"
 		    JSON_INTEGER_FORMAT " bytes%s%s%s; fix: %s\n",
-		    json_string_value(json_object_get(f, "severity")),
-		    json_string_value(json_object_get(f, "rule")),
-		    json_string_value(json_object_get(f, "path")),
-		    json_integer_value(json_object_get(f, "entries")),
-		    json_integer_value(json_object_get(f, "bytes")),
+		    str_of(f, "severity"), str_of(f, "rule"), str_of(f, "path"),
+		    int_of(f, "entries"), int_of(f, "bytes"),
 		    json_is_true(json_object_get(f, "in_image")) ? ", in image" : "",
-		    pv ? ", " : "", pv ? pv : "",
-		    json_string_value(json_object_get(f, "fix")));
+		    pv ? ", " : "", pv ? pv : "", str_of(f, "fix"));
 	}
 	printf("%zu findings (%zu critical, %zu high, %zu medium, %zu low), "
 	    "%zu allowed, failing at %s; dead weight: %" JSON_INTEGER_FORMAT
-	    " entries, %" JSON_INTEGER_FORMAT " bytes; context: %zu entries, "
-	    "%llu bytes, %s\n", json_array_size(r->findings), count[3], count[2],
-	    count[1], count[0], json_array_size(r->allowed),
+	    " entries, %" JSON_INTEGER_FORMAT " bytes; context: %"
+	    JSON_INTEGER_FORMAT " entries, %" JSON_INTEGER_FORMAT " bytes, %s\n",
+	    json_array_size(findings), count[3], count[2], count[1], count[0],
+	    json_array_size(json_object_get(report, "allowed")),
 	    hazard_severity_name((enum hazard_severity)opt->fail_on),
-	    json_integer_value(json_object_get(dw, "entries")),
-	    json_integer_value(json_object_get(dw, "bytes")),
-	    r->c.entries.n, (unsigned long long)r->bytes, r->hash);
+	    int_of(dw, "entries"), int_of(dw, "bytes"), int_of(report, "entries"),
+	    int_of(report, "bytes"), str_of(report, "hash"));
+}
+
+/* One compact JSON line; -1 when it cannot be written whole. */
+static int
+print_json(const json_t *v)
+{
+	if (v == NULL || json_dumpf(v, stdout, JSON_COMPACT) < 0) {
+		fprintf(stderr, "ctxctl: out of memory\n");
+		return -1;
+	}
+	putchar('\n');
+	return 0;
+}
+
+int
+check_print(const struct check_options *opt, const json_t *report)
+{
+	const json_t *f;
+	json_t *sarif;
+	size_t i;
+	int rc = CHECK_EXIT_CLEAN;
+
+	if (!report_valid(report)) {
+		fprintf(stderr, "ctxctl: malformed check report\n");
+		return CHECK_EXIT_ERROR;
+	}
+	json_array_foreach(json_object_get(report, "findings"), i, f)
+		if (severity_of(f) >= opt->fail_on)
+			rc = CHECK_EXIT_FOUND;
+	if (opt->format == CHECK_TEXT) {
+		report_text(opt, report);
+	} else if (opt->format == CHECK_JSON) {
+		if (print_json(report) < 0)
+			return CHECK_EXIT_ERROR;
+	} else {
+		sarif = report_sarif(report);
+		if (print_json(sarif) < 0)
+			rc = CHECK_EXIT_ERROR;
+		json_decref(sarif);
+		if (rc == CHECK_EXIT_ERROR)
+			return rc;
+	}
+	if (fflush(stdout) != 0) {
+		perror("ctxctl: write");
+		rc = CHECK_EXIT_ERROR;
+	}
+	return rc;
 }
 
 int
@@ -364,37 +374,13 @@ check_run(const struct check_options *opt)
 {
 	struct ctx_error err = {0, 0, ""};
 	struct check_report r;
-	json_t *out = NULL;
-	const json_t *f;
-	size_t i;
-	int rc = CHECK_EXIT_CLEAN;
+	int rc;
 
 	if (check_compute(opt, &r, &err) < 0) {
 		fprintf(stderr, "ctxctl: %s\n", err.msg);
-		rc = CHECK_EXIT_ERROR;
-		goto out;
+		return CHECK_EXIT_ERROR;
 	}
-	json_array_foreach(r.findings, i, f)
-		if (severity_of(f) >= opt->fail_on)
-			rc = CHECK_EXIT_FOUND;
-	if (opt->format == CHECK_TEXT) {
-		report_text(opt, &r);
-	} else {
-		out = opt->format == CHECK_JSON ? report_json(opt, &r) :
-		    report_sarif(&r);
-		if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) < 0) {
-			fprintf(stderr, "ctxctl: out of memory\n");
-			rc = CHECK_EXIT_ERROR;
-			goto out;
-		}
-		putchar('\n');
-	}
-	if (fflush(stdout) != 0) {
-		perror("ctxctl: write");
-		rc = CHECK_EXIT_ERROR;
-	}
-out:
-	json_decref(out);
+	rc = check_print(opt, r.report);
 	check_report_free(&r);
 	return rc;
 }
@@ -404,6 +390,7 @@ check_report_free(struct check_report *r)
 {
 	if (r == NULL)
 		return;
+	json_decref(r->report);
 	json_decref(r->findings);
 	json_decref(r->allowed);
 	json_decref(r->dead);

@@ -1,9 +1,10 @@
 /*
- * `ctxctl check`: the pre-build hook.  Computes the context, the
- * Dockerfile's use of it and the hazards in it, and prints them as text,
- * one JSON object or SARIF 2.1.0.  Computed in this process in both modes
- * (with or without --no-daemon) for now, through the same engine library
- * the daemon links.
+ * `ctxctl check`: the pre-build hook.  The report (the context, the
+ * Dockerfile's use of it, the hazards and the dead weight: analysis.h)
+ * comes from the daemon, or with --no-daemon is computed in this process
+ * through the same engine library the daemon links; either way this file
+ * prints it as text, one JSON object or SARIF 2.1.0, and turns it into the
+ * exit status.
  */
 #ifndef CTXD_CHECK_H
 #define CTXD_CHECK_H
@@ -39,14 +40,25 @@ struct check_report {
 	bool analysed;		/* the Dockerfile's use is known */
 	struct dfuse use;	/* per entry of c.entries */
 	char *dfrel;		/* the Dockerfile relative to the root, or NULL */
+	json_t *report;		/* the object --format json prints */
 };
 
-/* Computes the report (nothing printed); -1 with err filled (*r empty). */
+/* Computes the report in this process (nothing printed); -1 with err
+ * filled (*r empty). */
 int check_compute(const struct check_options *opt, struct check_report *r,
     struct ctx_error *err);
 void check_report_free(struct check_report *r);
 
-/* Runs the check and prints its report on stdout; returns the exit status. */
+/* --no-daemon: computes the report and prints it on stdout; returns the
+ * exit status. */
 int check_run(const struct check_options *opt);
+
+/*
+ * Prints report (analysis_report()'s object, from this process or from
+ * the daemon's `check`, borrowed) in opt's format on stdout; returns the
+ * exit status.  A report that lacks a field or has one of the wrong type
+ * is an error (status 2), not a crash.
+ */
+int check_print(const struct check_options *opt, const json_t *report);
 
 #endif

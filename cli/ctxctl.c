@@ -1,8 +1,9 @@
 /*
- * ctxctl: the command-line client.  ls, manifest and hash are answered by
- * ctxd (started on demand) or, with --no-daemon, computed in this process
- * through the same engine library the daemon links, so the two print the
- * same bytes; status, watch and shutdown need the daemon.
+ * ctxctl: the command-line client.  ls, manifest, hash and check are
+ * answered by ctxd (started on demand) or, with --no-daemon, computed in
+ * this process through the same engine library the daemon links, so the
+ * two print the same bytes; status, watch and shutdown need the daemon;
+ * suggest and fix compute in this process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,20 +55,21 @@ static const char usage_text[] =
 "  check      report hazards in the context (secrets, virtualenvs, .git,\n"
 "             caches, large and git-ignored files) and dead weight; exit 0\n"
 "             clean, 1 a finding at or above --fail-on, 2 an error\n"
-"  suggest    print, as a unified diff against .dockerignore, the few\n"
+"  suggest    print, as a unified diff against each ignore file, the few\n"
 "             lines that remove every hazard and all dead weight without\n"
 "             removing anything the Dockerfile uses, proven by recomputing\n"
 "             the context; exit 0 nothing to suggest, 1 a suggestion, 2 error\n"
-"  fix        append those lines to .dockerignore (the previous file is\n"
-"             kept as .dockerignore.bak); exit 0 done, 2 error\n"
+"  fix        append those lines to the ignore files (each previous file\n"
+"             kept as FILE.bak); exit 0 done, 2 error\n"
 "  status     the daemon's view of DIR: state, entries, bytes, hash, findings\n"
 "  watch      print the daemon's events for DIR until interrupted\n"
 "  shutdown   stop the daemon\n"
 "\n"
-"ls, manifest and hash ask the daemon ctxd, starting it when none runs, and\n"
-"register DIR with it; --no-daemon computes them in this process instead.\n"
-"check, suggest and fix compute in this process either way (for now);\n"
-"suggest and fix analyse both builders unless --builder names one.\n"
+"ls, manifest, hash and check ask the daemon ctxd, starting it when none\n"
+"runs, and register DIR with it; --no-daemon computes them in this process\n"
+"instead, with the same output and exit status.  suggest and fix compute in\n"
+"this process either way, and analyse both builders unless --builder names\n"
+"one.\n"
 "\n"
 "Options:\n"
 "  -f, --file DOCKERFILE    the Dockerfile, relative to the current directory\n"
@@ -119,17 +121,23 @@ static const char *const command_help[][2] = {
 	    "dumps, large files, files git\nignores; whether a COPY/ADD puts each "
 	    "into an image layer (a secret that is\nin_image is critical); and the "
 	    "dead weight no instruction uses.  Accept a\nfinding with `# ctxd:allow "
-	    "RULE PATH` in .dockerignore or `RULE PATH` in\n.ctxdignore.  Exit 0 "
-	    "when nothing at or above --fail-on (default high) is\nfound, 1 when "
-	    "something is, 2 on error.\n"},
+	    "RULE PATH` in .dockerignore or `RULE PATH` in\n.ctxdignore.  The daemon "
+	    "answers (started when none runs, DIR registered),\nfrom what it keeps "
+	    "up to date; --no-daemon computes the same report in this\nprocess.  "
+	    "Exit 0 when nothing at or above --fail-on (default high) is found,\n"
+	    "1 when something is, 2 on error (the daemon unreachable too).\n"},
 	{"suggest", "usage: ctxctl suggest [--large SIZE] [-f DOCKERFILE] "
 	    "[--builder classic|buildkit]\n    [--target STAGE] [--build-arg K=V] "
 	    "[--no-daemon] [DIR]\n"
-	    "Prints the .dockerignore lines that remove every hazard check "
-	    "reports and all\ndead weight, as a unified diff against the "
-	    "current file (`patch -p1` applies\nit): anchored exact paths "
-	    "(`/path`), `**/name` for a name found at several\nplaces, no `!` "
-	    "exception, one `# ctxd: ...` comment per block.  Nothing a\n"
+	    "Prints the ignore-file lines that remove every hazard check "
+	    "reports and all\ndead weight, as a unified diff against each "
+	    "file that needs lines (`patch -p1`\napplies it): .dockerignore, "
+	    "and NAME.dockerignore when BuildKit reads that\ninstead, each "
+	    "with the lines proven for the builders that read it.  Anchored\n"
+	    "exact paths (`/path`), `**/name` for a name found at several "
+	    "places, `/dir/*.ext`\nor `**/*.ext` for unused files of one "
+	    "extension when that matches nothing\nkept; no `!` exception, one "
+	    "`# ctxd: ...` comment per block.  Nothing a\n"
 	    "source names, no other used entry, neither the Dockerfile nor "
 	    ".dockerignore\nis excluded; a hazard the Dockerfile names is kept "
 	    "and told on stderr.  Both\nbuilders are analysed unless --builder "
@@ -140,11 +148,12 @@ static const char *const command_help[][2] = {
 	{"fix", "usage: ctxctl fix [--large SIZE] [-f DOCKERFILE] "
 	    "[--builder classic|buildkit]\n    [--target STAGE] [--build-arg K=V] "
 	    "[--no-daemon] [DIR]\n"
-	    "Appends what suggest prints to the ignore file, keeping its lines "
-	    "and comments:\nthe previous file is kept as .dockerignore.bak (which "
-	    "the lines exclude too),\nthe new one written to a temporary file "
-	    "and renamed over it.  Exit 0 when\ndone or when there is nothing "
-	    "to fix, 2 on error.\n"},
+	    "Appends what suggest prints to each ignore file, keeping its lines "
+	    "and comments:\neach previous file is kept as FILE.bak (which the "
+	    "lines exclude too), the\nnew one written to a temporary file and "
+	    "renamed over it (each file on its own:\nif the second write fails, "
+	    "the first is already changed).  Exit 0 when done or\nwhen there is "
+	    "nothing to fix, 2 on error.\n"},
 	{"status", "usage: ctxctl status [--json] [-f DOCKERFILE] [--builder "
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
 	    "Prints the daemon's view of DIR (registering it first): state, "
@@ -538,28 +547,78 @@ daemon_shutdown(const char *path)
 	return rc;
 }
 
-/* Every command but --no-daemon ones: register DIR, then ask. */
+/* check's request fields on top of the project selector. */
+static int
+check_fields(json_t *sel, const struct check_options *opt)
+{
+	if (json_object_set_new(sel, "fail_on", json_string(
+	    hazard_severity_name((enum hazard_severity)opt->fail_on))) < 0)
+		return -1;
+	if (opt->large_bytes != 0 && json_object_set_new(sel, "large_bytes",
+	    json_integer((json_int_t)opt->large_bytes)) < 0)
+		return -1;
+	return 0;
+}
+
+/* The answer of cmd (ok), printed as --no-daemon prints it; the status. */
+static int
+daemon_print(const char *cmd, struct cli *cli, const json_t *resp)
+{
+	char hash[MANIFEST_HASH_SIZE + 1];
+	struct manifest_buf out;
+	struct ctx_error err;
+	int rc;
+
+	print_warnings(resp);
+	if (strcmp(cmd, "check") == 0)
+		return check_print(&cli->check, json_object_get(resp, "report"));
+	if (strcmp(cmd, "status") == 0) {
+		print_status(json_object_get(resp, "status"), cli->json);
+		return 0;
+	}
+	manifest_buf_init(&out);
+	if (strcmp(cmd, "hash") == 0) {
+		snprintf(hash, sizeof(hash), "%s\n", json_string_value(
+		    json_object_get(resp, "hash")));
+		rc = write_all(hash, strlen(hash));
+	} else if (proto_text_get(resp, &out, &err) < 0) {
+		manifest_buf_free(&out);
+		return daemon_fail(err.msg);
+	} else
+		rc = write_all(out.data, out.len);
+	if (rc < 0)
+		perror("ctxctl: write");
+	manifest_buf_free(&out);
+	return rc < 0 ? EXIT_REFUSED : 0;
+}
+
+/*
+ * Every command but --no-daemon ones: register DIR, then ask.  A failure
+ * exits 1, but for check, whose 1 means "found": there it is 2.
+ */
 static int
 daemon_command(const char *cmd, struct cli *cli)
 {
-	char path[SOCKPATH_MAX], hash[MANIFEST_HASH_SIZE + 1];
-	struct manifest_buf out;
+	char path[SOCKPATH_MAX];
 	struct ctx_error err;
 	struct client *c;
 	json_t *sel, *resp = NULL, *status;
-	int rc = EXIT_REFUSED;
+	int fail = strcmp(cmd, "check") == 0 ? CHECK_EXIT_ERROR : EXIT_REFUSED;
+	int rc = fail;
 
-	if (sockpath_resolve(cli->socket, path, &err) < 0)
-		return daemon_fail(err.msg);
+	if (sockpath_resolve(cli->socket, path, &err) < 0) {
+		daemon_fail(err.msg);
+		return fail;
+	}
 	if (strcmp(cmd, "shutdown") == 0)
 		return daemon_shutdown(path);
 	if ((sel = daemon_selector("watch", cli)) == NULL)
-		return EXIT_REFUSED;
+		return fail;
 	if ((c = client_open(path, true, &err)) == NULL) {
 		json_decref(sel);
-		return daemon_fail(err.msg);
+		daemon_fail(err.msg);
+		return fail;
 	}
-	manifest_buf_init(&out);
 	if (client_call(c, sel, &resp, &err) < 0) {
 		daemon_fail(err.msg);
 		goto out;
@@ -577,32 +636,18 @@ daemon_command(const char *cmd, struct cli *cli)
 	}
 	json_decref(resp);
 	resp = NULL;
+	if (strcmp(cmd, "check") == 0 && check_fields(sel, &cli->check) < 0) {
+		daemon_fail("out of memory");
+		goto out;
+	}
 	if (daemon_ask(c, sel, cmd, &resp) != 0)
 		goto out;
 	if (!resp_ok(resp)) {
-		rc = daemon_fail_resp(resp);
+		daemon_fail_resp(resp);
 		goto out;
 	}
-	print_warnings(resp);
-	if (strcmp(cmd, "status") == 0) {
-		print_status(json_object_get(resp, "status"), cli->json);
-		rc = 0;
-	} else {
-		if (strcmp(cmd, "hash") == 0) {
-			snprintf(hash, sizeof(hash), "%s\n", json_string_value(
-			    json_object_get(resp, "hash")));
-			rc = write_all(hash, strlen(hash));
-		} else if (proto_text_get(resp, &out, &err) < 0) {
-			daemon_fail(err.msg);
-			goto out;
-		} else
-			rc = write_all(out.data, out.len);
-		if (rc < 0)
-			perror("ctxctl: write");
-		rc = rc < 0 ? EXIT_REFUSED : 0;
-	}
+	rc = daemon_print(cmd, cli, resp);
 out:
-	manifest_buf_free(&out);
 	json_decref(resp);
 	json_decref(sel);
 	client_free(c);
@@ -781,8 +826,8 @@ main(int argc, char **argv)
 	}
 	cli.check.fail_on = SEV_HIGH;
 	rc = parse_args(argc, argv, &cli, &cmd);
-	if (rc < 0 && strcmp(cmd, "check") == 0) {
-		cli.check.ctx = &cli.ctx;
+	cli.check.ctx = &cli.ctx;
+	if (rc < 0 && strcmp(cmd, "check") == 0 && cli.no_daemon) {
 		rc = check_run(&cli.check);
 	} else if (rc < 0 && (strcmp(cmd, "suggest") == 0 ||
 	    strcmp(cmd, "fix") == 0)) {

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "conn.h"
+#include "hazrules.h"
 #include "log.h"
 #include "proto.h"
 #include "registry.h"
@@ -27,7 +28,8 @@ struct cmd_call {
 	char msg[1100];
 };
 
-/* The project selector of watch, unwatch, status, ls, manifest, hash. */
+/* The project selector of watch, unwatch, status, ls, manifest, hash,
+ * check. */
 struct cmd_project {
 	struct project_options opt;
 	char *root, *dockerfile, *target;
@@ -345,6 +347,59 @@ cmd_hash(struct cmd_call *call)
 	return rc;
 }
 
+/* check's own fields: fail_on (a level name, default high) and
+ * large_bytes (a positive integer, default the engine's). */
+static int
+cmd_check_fields(struct cmd_call *call, int *fail_on, uint64_t *large)
+{
+	const json_t *v;
+
+	*fail_on = SEV_HIGH;
+	*large = 0;
+	if ((v = json_object_get(call->req, "fail_on")) != NULL &&
+	    !json_is_null(v) && (!json_is_string(v) ||
+	    (*fail_on = hazard_severity_parse(json_string_value(v))) < 0))
+		return cmd_fail(call, PROTO_E_BAD_ARGUMENT, "field \"fail_on\" "
+		    "must be \"critical\", \"high\", \"medium\" or \"low\"");
+	if ((v = json_object_get(call->req, "large_bytes")) != NULL &&
+	    !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return cmd_fail(call, PROTO_E_BAD_ARGUMENT, "field "
+			    "\"large_bytes\" must be a positive integer");
+		*large = (uint64_t)json_integer_value(v);
+	}
+	return 0;
+}
+
+/* check: the report `ctxctl check --format json` prints. */
+static int
+cmd_check(struct cmd_call *call)
+{
+	struct cmd_project cp;
+	struct ctx_error err;
+	struct project *p = NULL;
+	json_t *report, *warnings = NULL;
+	uint64_t large;
+	int fail_on, rc = -1;
+
+	memset(&cp, 0, sizeof(cp));
+	if (cmd_check_fields(call, &fail_on, &large) < 0 ||
+	    (p = cmd_find(call, &cp)) == NULL)
+		goto out;
+	report = project_report(p, large, (enum hazard_severity)fail_on,
+	    &warnings, &err);
+	if (report == NULL) {
+		cmd_project_error(call, p, &err);
+		goto out;
+	}
+	if (cmd_set(call, "report", report) == 0)
+		rc = cmd_set(call, "warnings", json_incref(warnings));
+out:
+	json_decref(warnings);
+	cmd_project_free(&cp);
+	return rc;
+}
+
 static int
 cmd_subscribe(struct cmd_call *call)
 {
@@ -381,6 +436,7 @@ static const struct cmd_entry {
 	{"ls", cmd_ls},
 	{"manifest", cmd_manifest},
 	{"hash", cmd_hash},
+	{"check", cmd_check},
 	{"subscribe", cmd_subscribe},
 	{"shutdown", cmd_shutdown},
 };

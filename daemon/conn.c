@@ -254,6 +254,17 @@ conn_broadcast(const char *root, const json_t *event)
 	free(line);
 }
 
+bool
+conn_has_subscriber(const char *root)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (!c->dead && conn_wants(c, root))
+			return true;
+	return false;
+}
+
 /* EPOLLIN unless the peer is done or too much output waits; EPOLLOUT
  * while output waits. */
 static void

@@ -343,6 +343,8 @@ context_build(const struct context_options *opt, struct context *c,
 	dopt.threads = opt->threads;
 	dopt.unreadable_empty = opt->builder == BUILDER_BUILDKIT;
 	dopt.scan = opt->scan;
+	dopt.known = opt->known;
+	dopt.known_arg = opt->known_arg;
 	if (!opt->no_digest &&
 	    (pool = digest_pool_start(rootfd, &dopt, err)) == NULL)
 		goto out;

@@ -5,8 +5,11 @@
  * cleanly (socket removed, projects freed, which flushes their caches),
  * SIGHUP reloads every project.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,7 @@
 #include "sockpath.h"
 
 static const char usage_text[] =
-"usage: ctxd [--socket PATH] [--foreground] [--verbose]\n"
+"usage: ctxd [--socket PATH] [--idle-timeout SECONDS] [--foreground] [--verbose]\n"
 "\n"
 "The ctxd daemon: keeps the build context of the watched directories and\n"
 "answers ctxctl over a Unix socket.  Runs in the foreground and logs to\n"
@@ -33,6 +36,9 @@ static const char usage_text[] =
 "  -s, --socket PATH   listen on PATH (default: $CTXD_SOCKET, else\n"
 "                      $XDG_RUNTIME_DIR/ctxd/ctxd.sock, else\n"
 "                      /tmp/ctxd-$UID/ctxd.sock)\n"
+"      --idle-timeout SECONDS\n"
+"                      unwatch a project no client has asked about for this\n"
+"                      long and nobody subscribes to (default 86400; 0: never)\n"
 "      --foreground    accepted for compatibility: ctxd never forks\n"
 "  -v, --verbose       log every client connection and request\n"
 "  -h, --help          this help\n"
@@ -45,11 +51,29 @@ static const char usage_text[] =
 static const struct option longopts[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"foreground", no_argument, NULL, 'F'},
+	{"idle-timeout", required_argument, NULL, 'I'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
+
+/* A whole decimal number of seconds, at most ten years. */
+static int
+parse_seconds(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 10ull * 366 * 24 * 3600)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 static int
 ctxd_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
@@ -80,15 +104,30 @@ main(int argc, char **argv)
 	sd_event *loop = NULL;
 	sigset_t mask;
 	bool verbose = false;
+	uint64_t idle_sec = REGISTRY_IDLE_DEFAULT_SEC;
 	int ch, r, i;
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
 
+	/* A long-running daemon's memory is its steady state: large blocks
+	 * (a walk's entry list and paths) are mmap'ed and go back to the
+	 * system when freed, at a threshold that does not creep up as glibc's
+	 * dynamic one does; and the hashing threads share one arena rather
+	 * than each keeping its own. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 1);
 	while ((ch = getopt_long(argc, argv, "s:vhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			given = optarg;
 			break;
 		case 'F':
+			break;
+		case 'I':
+			if (parse_seconds(optarg, &idle_sec) < 0) {
+				fprintf(stderr, "ctxd: --idle-timeout: '%s' is not a "
+				    "number of seconds\nTry 'ctxd --help'.\n", optarg);
+				return 2;
+			}
 			break;
 		case 'v':
 			verbose = true;
@@ -133,7 +172,7 @@ main(int argc, char **argv)
 			fatalx("sd_event_add_signal: %s", strerror(-r));
 	if (conn_init(loop, &err) < 0)
 		fatalx("%s", err.msg);
-	registry_init(loop);
+	registry_init(loop, idle_sec);
 	if ((srv = server_open(loop, path, &err)) == NULL)
 		fatalx("%s", err.msg);
 	log_info("listening on %s%s (pid %ld, protocol %s)", server_path(srv),

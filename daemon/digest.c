@@ -792,6 +792,8 @@ struct digest_pool {
 	bool unreadable_empty;
 	unsigned threads;		/* for the fallback digest_entries() */
 	const struct digest_scan *scan;	/* the content reader, or NULL */
+	bool (*known)(void *arg, struct entry *e);	/* or NULL */
+	void *known_arg;
 
 	/* Shared with the threads: */
 	pthread_mutex_t lock;
@@ -896,6 +898,10 @@ digest_pool_start(int rootfd, const struct digest_options *opt,
 	}
 	p->rootfd = rootfd;
 	p->unreadable_empty = opt != NULL && opt->unreadable_empty;
+	if (opt != NULL) {
+		p->known = opt->known;
+		p->known_arg = opt->known_arg;
+	}
 	nthreads = opt != NULL ? opt->threads : 0;
 	if (nthreads == 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1056,7 +1062,7 @@ digest_queue_slot(struct digest_queue *q, struct digest_chunk **fresh)
 }
 
 void
-digest_pool_submit(struct digest_pool *p, size_t idx, const struct entry *e)
+digest_pool_submit(struct digest_pool *p, size_t idx, struct entry *e)
 {
 	struct digest_queue *q;
 	struct digest_chunk *fresh;
@@ -1064,7 +1070,8 @@ digest_pool_submit(struct digest_pool *p, size_t idx, const struct entry *e)
 	struct digest_pool_slot *s = NULL;
 
 	if (p == NULL || p->finished || p->broken || e->type != ENTRY_FILE ||
-	    (e->flags & (ENTRY_INLINE | ENTRY_EMPTY | ENTRY_DIGESTED)))
+	    (e->flags & (ENTRY_INLINE | ENTRY_EMPTY | ENTRY_DIGESTED)) ||
+	    (p->known != NULL && p->known(p->known_arg, e)))
 		return;
 	if (e->dev != 0 && e->ino != 0) {
 		if (digest_pool_grow(p) == -1)

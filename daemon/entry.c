@@ -4,11 +4,43 @@
 
 #include "entry.h"
 
+/* A chunk at least this large is mmap'ed by malloc (ctxd fixes the
+ * threshold at 128 KiB), so freeing it returns it to the system. */
+#define CHUNK_BYTES (256 * 1024)
+
+struct entry_chunk {
+	struct entry_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
 void
 entry_list_init(struct entry_list *l)
 {
 	l->v = NULL;
 	l->n = l->cap = 0;
+	l->chunks = NULL;
+}
+
+/* Room for n bytes of path in the list's chunks; NULL on no memory. */
+static char *
+path_alloc(struct entry_list *l, size_t n)
+{
+	struct entry_chunk *c = l->chunks;
+	char *p;
+
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+		if ((c = malloc(sizeof(*c) + cap)) == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = l->chunks;
+		l->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
 }
 
 void
@@ -19,11 +51,15 @@ entry_list_free(struct entry_list *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < l->n; i++) {
-		free(l->v[i].path);
 		free(l->v[i].link);
 		free(l->v[i].content);
 	}
 	free(l->v);
+	while (l->chunks != NULL) {
+		struct entry_chunk *next = l->chunks->next;
+		free(l->chunks);
+		l->chunks = next;
+	}
 	entry_list_init(l);
 }
 
@@ -46,7 +82,7 @@ entry_list_add(struct entry_list *l, const char *path, size_t len,
 	e = &l->v[l->n];
 	memset(e, 0, sizeof(*e));
 	e->node = -1;
-	e->path = malloc(len + 1);
+	e->path = path_alloc(l, len + 1);
 	if (e->path == NULL) {
 		ctx_error_nomem(err);
 		return NULL;

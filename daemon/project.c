@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis.h"
+#include "ctxstore.h"
 #include "digest.h"
 #include "fsview.h"
 #include "hashcache.h"
@@ -26,6 +29,7 @@
 #include "log.h"
 #include "project.h"
 #include "proto.h"
+#include "secretscan.h"
 #include "tree.h"
 #include "watch.h"
 
@@ -42,7 +46,9 @@ struct project {
 	enum builder builder;
 	char **build_args;
 	size_t nbuild_args;
-	char *config[4];	/* paths below root whose edits re-read everything */
+	/* paths below root whose edits re-read everything (.ctxdignore joins
+	 * them: project_allow_watch()) */
+	char *config[5];
 	size_t nconfig;
 	char *linked[8];	/* where those that are symlinks lead, below root */
 	size_t nlinked;
@@ -50,7 +56,8 @@ struct project {
 	project_event_fn *on_event;
 	void *arg;
 	sd_event *loop;
-	sd_event_source *io, *settle, *idle, *poll, *first;
+	sd_event_source *io, *settle, *idle, *poll, *first, *analyse;
+	bool analysis_pending;	/* the report is older than the context */
 	uint64_t first_pending;
 
 	int rootfd;
@@ -65,15 +72,119 @@ struct project {
 	struct ctx_error error;
 	json_t *warnings;
 	json_t *findings;
+	json_t *report;		/* check's report (fail_on high), or NULL */
+	json_t *report_warnings;	/* what its analysis told, escaped */
+	struct ctx_error report_error;	/* why report is NULL when ready */
+	struct analysis_cache analysis_cache;	/* the Dockerfile's last use */
 	struct timespec last_change;
 	bool full_pending, content_pending;
-	int32_t *entry_of_node;	/* node id -> index in ctx.entries, or -1 */
-	size_t nmap;
+	bool cache_counted;	/* in cache_refs */
+	/* The context: store holds the entries (references into the tree);
+	 * ctx.entries is filled from it only while finish() runs (for the
+	 * hash and the analysis), else empty: ctx keeps root and ignore_file. */
+	struct ctxstore store;
 };
 
-/* One digest cache for the whole daemon, saved when the last project goes. */
+/*
+ * The persistent digest cache, shared by the projects, but in memory only
+ * while a walk needs it: the digests live in the tree nodes, and a second
+ * copy of every one of them (~110 bytes an entry) would be most of the
+ * daemon's memory.  It is loaded when a walk meets files the tree has no
+ * digest for (the first scan, a reset, a directory newly entered), given
+ * the digests read meanwhile, saved and dropped; a project going away
+ * gives it every digest it holds, the last one with the cache pruned to
+ * them.
+ */
 static struct hashcache *cache;
-static int cache_refs;
+static int cache_refs;		/* projects counted */
+
+static struct hashcache *
+cache_load(void)
+{
+	char *warn = NULL;
+
+	if (cache == NULL) {
+		cache = hashcache_open(NULL, &warn, NULL);
+		if (warn != NULL)
+			log_warnx("hash cache: %s", warn);
+		free(warn);
+	}
+	return cache;
+}
+
+static void
+cache_unload(bool prune)
+{
+	struct ctx_error err;
+
+	if (cache == NULL)
+		return;
+	if (hashcache_save(cache, prune, &err) < 0)
+		log_warnx("hash cache: %s", err.msg);
+	hashcache_free(cache);
+	cache = NULL;
+}
+
+static void key_of(const struct tree *t, const struct tree_node *n,
+    struct hashcache_key *k);
+
+/*
+ * The content scanner's verdicts (secretscan.h), by file digest, persist
+ * next to the digest cache: loaded with the first project, saved when the
+ * first scan or the last project has made new ones, so that a restart
+ * reads no file again to scan it.
+ */
+static uint64_t scan_saved_gen;
+static bool scan_loaded;
+
+static void
+scan_cache_load(void)
+{
+	struct secretscan *s = secretscan_shared();
+	struct ctx_error err;
+	char *warn = NULL;
+
+	if (scan_loaded || s == NULL)
+		return;
+	scan_loaded = true;
+	if (secretscan_cache_load(s, NULL, &warn, &err) < 0)
+		log_warnx("scan cache: %s", err.msg);
+	if (warn != NULL)
+		log_warnx("%s", warn);
+	free(warn);
+	scan_saved_gen = secretscan_cache_generation(s);
+}
+
+static void
+scan_cache_save(void)
+{
+	struct secretscan *s = secretscan_shared();
+	struct ctx_error err;
+
+	if (!scan_loaded || s == NULL ||
+	    secretscan_cache_generation(s) == scan_saved_gen)
+		return;
+	if (secretscan_cache_save(s, NULL, &err) < 0)
+		log_warnx("scan cache: %s", err.msg);
+	else
+		scan_saved_gen = secretscan_cache_generation(s);
+}
+
+/* The digests of the tree, into the loaded cache. */
+static void
+cache_put_tree(struct tree *t)
+{
+	struct hashcache_key key;
+	uint32_t i;
+
+	for (i = 0; cache != NULL && i < t->n; i++) {
+		const struct tree_node *n = &t->v[i];
+		if (!n->used || !n->digest_ok || !S_ISREG(n->mode))
+			continue;
+		key_of(t, n, &key);
+		(void)hashcache_put(cache, &key, n->digest, NULL);
+	}
+}
 
 static char *
 dup_or_null(const char *s)
@@ -120,7 +231,7 @@ emit_context(struct project *p)
 	if (p->state == PROJECT_READY) {
 		json_object_set_new(ev, "state", json_string("ready"));
 		json_object_set_new(ev, "hash", json_string(p->hash));
-		json_object_set_new(ev, "entries", json_integer((json_int_t)p->ctx.entries.n));
+		json_object_set_new(ev, "entries", json_integer((json_int_t)p->store.n));
 		json_object_set_new(ev, "bytes", json_integer((json_int_t)p->bytes));
 	} else {
 		json_object_set_new(ev, "error", json_pack("{s:s,s:o}", "code",
@@ -140,10 +251,21 @@ project_warn(void *arg, const char *msg)
 
 /* ---- digests ---- */
 
+/* tree_reset(), its digests kept in the cache for the walk that follows
+ * (which unloads it). */
 static void
-key_of(const struct tree_node *n, struct hashcache_key *k)
+forget_tree(struct project *p)
 {
-	k->dev = n->dev;
+	if (cache_load() != NULL)
+		cache_put_tree(&p->tree);
+	tree_reset(&p->tree);
+}
+
+static void
+key_of(const struct tree *t, const struct tree_node *n,
+    struct hashcache_key *k)
+{
+	k->dev = tree_node_dev(t, n);
 	k->ino = n->ino;
 	k->size = n->size;
 	k->mtime_ns = n->mtime_ns;
@@ -162,9 +284,36 @@ entry_node(struct project *p, struct entry *e)
 	return n;
 }
 
-/* Fills what the tree or the cache already knows; the rest is read. */
+/*
+ * The digest the tree or the digest cache has for a file the walk has just
+ * found (digest_options.known): the walk's reading threads then read only
+ * what neither knows, while the walk goes on.
+ */
+static bool
+project_known(void *arg, struct entry *e)
+{
+	struct project *p = arg;
+	struct tree_node *n = tree_node(&p->tree, e->node);
+	struct hashcache_key key;
+
+	if (n == NULL || !S_ISREG(n->mode) || e->size != n->size)
+		return false;
+	if (!n->digest_ok && cache_load() != NULL) {
+		key_of(&p->tree, n, &key);
+		n->digest_ok = hashcache_get(cache, &key, n->digest);
+	}
+	if (!n->digest_ok)
+		return false;
+	memcpy(e->digest, n->digest, sizeof(e->digest));
+	e->flags |= ENTRY_DIGESTED;
+	return true;
+}
+
+/* Fills what the tree or (use_cache) the cache already knows; the rest is
+ * read. */
 static int
-fill_digests(struct project *p, struct entry_list *l, struct ctx_error *err)
+fill_digests(struct project *p, struct entry_list *l, bool use_cache,
+    struct ctx_error *err)
 {
 	struct digest_options dopt;
 	struct hashcache_key key;
@@ -182,8 +331,8 @@ fill_digests(struct project *p, struct entry_list *l, struct ctx_error *err)
 		if (e->type != ENTRY_FILE || (e->flags & (ENTRY_INLINE | ENTRY_EMPTY |
 		    ENTRY_DIGESTED)) || (n = entry_node(p, e)) == NULL)
 			continue;
-		if (!n->digest_ok && cache != NULL) {
-			key_of(n, &key);
+		if (!n->digest_ok && use_cache && cache_load() != NULL) {
+			key_of(&p->tree, n, &key);
 			n->digest_ok = hashcache_get(cache, &key, n->digest);
 		}
 		if (n->digest_ok) {
@@ -208,81 +357,88 @@ fill_digests(struct project *p, struct entry_list *l, struct ctx_error *err)
 		 * may change again without its stamp changing; only the
 		 * in-memory tree (which also gets the IN_MODIFY) trusts it. */
 		if (cache != NULL && n->mtime_ns < racy && n->ctime_ns < racy) {
-			key_of(n, &key);
+			key_of(&p->tree, n, &key);
 			(void)hashcache_put(cache, &key, n->digest, NULL);
 		}
 	}
 	return rc;
 }
 
-static void
-index_entries(struct project *p)
-{
-	size_t i, need = p->tree.n;
-	int32_t *m;
+/* ---- recomputing ---- */
 
-	if (need > p->nmap) {
-		if ((m = realloc(p->entry_of_node, need * sizeof(*m))) == NULL) {
-			free(p->entry_of_node);
-			p->entry_of_node = NULL;
-			p->nmap = 0;
-			return;
-		}
-		p->entry_of_node = m;
-		p->nmap = need;
-	}
-	for (i = 0; i < p->nmap; i++)
-		p->entry_of_node[i] = -1;
-	for (i = 0; i < p->ctx.entries.n; i++) {
-		int64_t id = p->ctx.entries.v[i].node;
-		if (id >= 0 && (size_t)id < p->nmap)
-			p->entry_of_node[id] = (int32_t)i;
-	}
+/* CLOCK_MONOTONIC in microseconds, for the debug log's timings. */
+static uint64_t
+usec_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* ---- recomputing ---- */
+static void project_analyse(struct project *p);
 
 static void
 finish(struct project *p, bool ok, bool always)
 {
 	char old_hash[MANIFEST_HASH_SIZE];
 	enum project_state old_state = p->state;
-	json_t *findings = NULL, *added, *removed, *ev;
+	struct ctxstore_list list;
 	size_t i;
 
 	memcpy(old_hash, p->hash, sizeof(old_hash));
 	p->state = PROJECT_ERROR;
+	memset(&list, 0, sizeof(list));
+	if (ok && ctxstore_list(&p->store, &p->tree, NULL, 0, &list, &p->error) < 0)
+		ok = false;
+	p->ctx.entries = list.l;
 	if (ok && manifest_hash(&p->ctx.entries, p->hash, &p->error) == 0)
 		p->state = PROJECT_READY;
 	p->bytes = 0;
 	for (i = 0; p->state == PROJECT_READY && i < p->ctx.entries.n; i++)
 		p->bytes += p->ctx.entries.v[i].size;
-	/* The new hash goes out first: the hazard scan (a pass over every
-	 * entry) is not on the way of a subscriber waiting for it. */
 	if (always || old_state != p->state ||
 	    memcmp(old_hash, p->hash, sizeof(old_hash)) != 0) {
 		clock_gettime(CLOCK_REALTIME, &p->last_change);
 		emit_context(p);
 	}
-	if (p->state == PROJECT_READY)
-		findings = hazard_scan_at(&p->ctx.entries, p->rootfd, p->root);
-	if (findings == NULL)
-		findings = json_array();
-	added = hazard_diff(findings, p->findings);
-	removed = hazard_diff(p->findings, findings);
-	if (json_array_size(added) > 0 || json_array_size(removed) > 0) {
-		ev = event_base(p, "hazard");
-		if (ev != NULL) {
-			json_object_set(ev, "added", added);
-			json_object_set(ev, "removed", removed);
-			json_object_set(ev, "findings", findings);
-		}
-		project_emit(p, ev);
-	}
-	json_decref(added);
-	json_decref(removed);
-	json_decref(p->findings);
-	p->findings = findings;
+	entry_list_init(&p->ctx.entries);	/* the list's, not ctx's */
+	ctxstore_list_free(&list);
+	/* The analysis (a pass over every entry, the Dockerfile, git) comes
+	 * after the questions already waiting: a client asking for the hash
+	 * does not wait for the findings.  `check` waits for them. */
+	p->analysis_pending = true;
+	sd_event_source_set_enabled(p->analyse, SD_EVENT_ONESHOT);
+}
+
+/* The pending analysis, now. */
+static void
+analyse_now(struct project *p)
+{
+	struct ctxstore_list list;
+
+	if (!p->analysis_pending)
+		return;
+	p->analysis_pending = false;
+	sd_event_source_set_enabled(p->analyse, SD_EVENT_OFF);
+	memset(&list, 0, sizeof(list));
+	if (p->state == PROJECT_READY &&
+	    ctxstore_list(&p->store, &p->tree, NULL, 0, &list, &p->report_error) == 0)
+		p->ctx.entries = list.l;
+	project_analyse(p);
+	entry_list_init(&p->ctx.entries);	/* the list's, not ctx's */
+	ctxstore_list_free(&list);
+	/* What the walk, the lists and the analysis used goes back to the
+	 * system: the daemon's resident size is its steady state. */
+	malloc_trim(0);
+}
+
+static int
+on_analyse(sd_event_source *s, void *arg)
+{
+	(void)s;
+	analyse_now(arg);
+	return 0;
 }
 
 /* Enters directory dir (and each ancestor) of the tree; a missing one
@@ -363,6 +519,7 @@ recompute_full(struct project *p, bool always)
 	struct context_options opt;
 	struct fsview view;
 	struct context c;
+	uint64_t t0 = usec_now(), t1, t2;
 	bool ok;
 
 	json_array_clear(p->warnings);
@@ -377,7 +534,8 @@ recompute_full(struct project *p, bool always)
 	opt.warn_arg = p;
 	tree_view(&p->tree, &view);
 	opt.view = &view;
-	opt.no_digest = true;
+	opt.known = project_known;
+	opt.known_arg = p;
 	memset(&p->error, 0, sizeof(p->error));
 	tree_walk_begin(&p->tree);
 	/* Watch the rules' directories before the rules are read: an edit
@@ -385,14 +543,28 @@ recompute_full(struct project *p, bool always)
 	enter_config_dirs(p, &view);
 	ok = context_build(&opt, &c, &p->error) == 0;
 	tree_walk_end(&p->tree);
-	if (ok && fill_digests(p, &c.entries, &p->error) < 0) {
+	t1 = usec_now();
+	ok = ok && fill_digests(p, &c.entries, true, &p->error) == 0;
+	cache_unload(false);	/* saved if the walk read anything new */
+	t2 = usec_now();
+	log_debug("%s: walked in %.1f ms (%zu entries, %d watches), digests in %.1f ms",
+	    p->root, (double)(t1 - t0) / 1000, ok ? c.entries.n : 0,
+	    p->tree.nwatches, (double)(t2 - t1) / 1000);
+	if (!ok) {
+		context_free(&c);
+		ok = false;
+	}
+	if (ok && ctxstore_set(&p->store, &p->tree, &c.entries, &p->error) < 0) {
 		context_free(&c);
 		ok = false;
 	}
 	context_free(&p->ctx);
-	if (ok)
+	if (ok) {
+		entry_list_free(&c.entries);
 		p->ctx = c;
-	index_entries(p);
+	} else {
+		ctxstore_free(&p->store);
+	}
 	finish(p, ok, always);
 }
 
@@ -406,62 +578,51 @@ cmp_size(const void *a, const void *b)
 
 /*
  * Only file contents changed: re-hash those files, then the manifest.  The
- * digests are filled on a list of copies of just the changed entries
- * (strings borrowed, copied back after), so a one-file change reads and
- * walks one entry, not all of them (which cost ~15% of a recompute on a
- * 14k-entry context).  Without memory for that list, the whole list.
+ * digests are filled on a list of just the changed entries, so a one-file
+ * change reads and walks one entry, not all of them (which cost ~15% of a
+ * recompute on a 14k-entry context).
  */
 static void
 recompute_content(struct project *p)
 {
 	struct tree *t = &p->tree;
-	struct entry_list sub;
-	size_t i, j, nat = 0, *at = malloc(t->nchanged * sizeof(*at));
-	bool any = false;
-	int rc;
+	struct ctxstore_list sub;
+	size_t i, j, nat = 0, *at = malloc((t->nchanged + 1) * sizeof(*at));
+	int rc = 0;
 
+	if (at == NULL) {
+		recompute_full(p, false);
+		return;
+	}
 	for (i = 0; i < t->nchanged; i++) {
-		int32_t id = t->changed[i], idx;
-		struct tree_node *n = tree_node(t, id);
-		if (n == NULL || p->entry_of_node == NULL || (size_t)id >= p->nmap ||
-		    (idx = p->entry_of_node[id]) < 0)
-			continue;
-		struct entry *e = &p->ctx.entries.v[idx];
-		if (e->flags & (ENTRY_INLINE | ENTRY_EMPTY))
-			continue;
-		e->flags &= ~ENTRY_DIGESTED;
-		e->size = n->size;
-		any = true;
-		if (at != NULL)
+		long idx = ctxstore_find(&p->store, t, t->changed[i]);
+		if (idx >= 0)
 			at[nat++] = (size_t)idx;
 	}
-	if (!any) {
+	/* A file changed twice in the batch (IN_MODIFY, then
+	 * IN_CLOSE_WRITE) is listed twice: once is enough. */
+	qsort(at, nat, sizeof(*at), cmp_size);
+	for (i = j = 0; i < nat; i++)
+		if (j == 0 || at[j - 1] != at[i])
+			at[j++] = at[i];
+	nat = j;
+	if (nat == 0) {
 		free(at);
 		return;
 	}
 	memset(&p->error, 0, sizeof(p->error));
-	sub.v = NULL;
-	if (at != NULL) {
-		/* A file changed twice in the batch (IN_MODIFY, then
-		 * IN_CLOSE_WRITE) is listed twice: once is enough. */
-		qsort(at, nat, sizeof(*at), cmp_size);
-		for (i = j = 0; i < nat; i++)
-			if (j == 0 || at[j - 1] != at[i])
-				at[j++] = at[i];
-		nat = j;
-		sub.v = malloc(nat * sizeof(*sub.v));
+	if (ctxstore_list(&p->store, t, at, nat, &sub, &p->error) < 0) {
+		free(at);
+		finish(p, false, false);
+		return;
 	}
-	if (sub.v == NULL) {
-		rc = fill_digests(p, &p->ctx.entries, &p->error);
-	} else {
-		sub.n = sub.cap = nat;
-		for (i = 0; i < nat; i++)
-			sub.v[i] = p->ctx.entries.v[at[i]];
-		rc = fill_digests(p, &sub, &p->error);
-		for (i = 0; i < nat; i++)
-			p->ctx.entries.v[at[i]] = sub.v[i];
-		free(sub.v);	/* not entry_list_free: the strings are borrowed */
-	}
+	for (i = 0; i < nat; i++)
+		if (!(sub.l.v[i].flags & (ENTRY_INLINE | ENTRY_EMPTY)))
+			sub.l.v[i].flags &= ~ENTRY_DIGESTED;
+	rc = fill_digests(p, &sub.l, false, &p->error);
+	for (i = 0; rc == 0 && i < nat; i++)
+		rc = ctxstore_update(&p->store, t, at[i], &sub.l.v[i], &p->error);
+	ctxstore_list_free(&sub);
 	free(at);
 	finish(p, rc == 0, false);
 }
@@ -568,25 +729,24 @@ on_watch_event(void *arg, int wd, uint32_t mask, uint32_t cookie,
 	tree_event(&p->tree, wd, mask, cookie, name);
 }
 
-static int
-on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
+/* The end of a batch of events for this project (read by any project: the
+ * projects share one inotify instance, see watch.h). */
+static void
+on_watch_done(void *arg)
 {
 	struct project *p = arg;
 	json_t *ev;
 
-	(void)s;
-	(void)fd;
-	(void)revents;
-	if (watch_read(p->watch, on_watch_event, p) < 0)
-		log_warn("%s: reading inotify events", p->root);
+	if (p->state == PROJECT_GONE)
+		return;
 	tree_events_done(&p->tree);
 	if (p->tree.root_gone || root_unlinked(p)) {
 		project_gone(p);
-		return 0;
+		return;
 	}
 	if (p->tree.overflow) {
 		/* The kernel dropped events: read everything again. */
-		tree_reset(&p->tree);
+		forget_tree(p);
 		p->full_pending = true;
 		if ((ev = event_base(p, "resync")) != NULL)
 			json_object_set_new(ev, "reason", json_string("inotify queue overflow"));
@@ -597,6 +757,18 @@ on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	if (p->tree.nchanged > 0)
 		p->content_pending = true;
 	schedule(p);
+}
+
+static int
+on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct project *p = arg;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	if (watch_read(p->watch) < 0)
+		log_warn("%s: reading inotify events", p->root);
 	return 0;
 }
 
@@ -680,10 +852,7 @@ on_first(sd_event_source *s, void *arg)
 		recompute_full(p, true);
 		tree_take_changes(&p->tree);
 	}
-	/* What the first scan read, kept for the next start either way (a
-	 * clean cache, all hits, costs no write). */
-	if (cache != NULL)
-		(void)hashcache_save(cache, false, NULL);
+	scan_cache_save();
 	return 0;
 }
 
@@ -699,8 +868,11 @@ project_sources(struct project *p, struct ctx_error *err)
 	    sd_event_add_defer(p->loop, &p->idle, on_recompute, p) < 0 ||
 	    sd_event_add_time_relative(p->loop, &p->poll, CLOCK_MONOTONIC,
 	    POLL_USEC, 0, on_poll, p) < 0 ||
-	    sd_event_add_defer(p->loop, &p->first, on_first, p) < 0)
+	    sd_event_add_defer(p->loop, &p->first, on_first, p) < 0 ||
+	    sd_event_add_defer(p->loop, &p->analyse, on_analyse, p) < 0)
 		return ctx_error_set(err, CTX_ERR_SYS, "%s: event sources", p->root);
+	sd_event_source_set_enabled(p->analyse, SD_EVENT_OFF);
+	sd_event_source_set_priority(p->analyse, SD_EVENT_PRIORITY_IDLE);
 	sd_event_source_set_enabled(p->settle, SD_EVENT_OFF);
 	sd_event_source_set_enabled(p->idle, SD_EVENT_OFF);
 	sd_event_source_set_priority(p->idle, SD_EVENT_PRIORITY_IDLE);
@@ -766,18 +938,13 @@ project_new(const struct project_options *opt, sd_event *loop,
 		ctx_error_sys(err, errno, "open '%s'", p->root);
 		goto fail;
 	}
-	if ((p->watch = watch_new(err)) == NULL ||
+	if ((p->watch = watch_new(on_watch_event, on_watch_done, p, err)) == NULL ||
 	    tree_init(&p->tree, p->root, p->rootfd, p->watch, err) < 0)
 		goto fail;
 	note_config(p);
-	if (cache == NULL) {
-		char *warn = NULL;
-		cache = hashcache_open(NULL, &warn, NULL);
-		if (warn != NULL)
-			log_warnx("hash cache: %s", warn);
-		free(warn);
-	}
+	p->cache_counted = true;
 	cache_refs++;
+	scan_cache_load();
 	if (project_sources(p, err) < 0)
 		goto fail;
 	return p;
@@ -798,23 +965,27 @@ project_free(struct project *p)
 	sd_event_source_disable_unref(p->idle);
 	sd_event_source_disable_unref(p->poll);
 	sd_event_source_disable_unref(p->first);
-	if (p->watch != NULL) {
-		tree_free(&p->tree);
-		if (--cache_refs == 0 && cache != NULL) {
-			struct ctx_error err;
-			if (hashcache_save(cache, true, &err) < 0)
-				log_warnx("hash cache: %s", err.msg);
-			hashcache_free(cache);
-			cache = NULL;
-		}
+	sd_event_source_disable_unref(p->analyse);
+	if (p->cache_counted) {
+		cache_refs--;
+		if (cache_load() != NULL)
+			cache_put_tree(&p->tree);
+		cache_unload(cache_refs == 0);
+		if (cache_refs == 0)
+			scan_cache_save();
 	}
+	if (p->watch != NULL)
+		tree_free(&p->tree);
 	watch_free(p->watch);
 	if (p->rootfd >= 0)
 		close(p->rootfd);
 	context_free(&p->ctx);
+	ctxstore_free(&p->store);
 	json_decref(p->warnings);
 	json_decref(p->findings);
-	free(p->entry_of_node);
+	json_decref(p->report);
+	json_decref(p->report_warnings);
+	analysis_cache_free(&p->analysis_cache);
 	for (i = 0; i < p->nconfig; i++)
 		free(p->config[i]);
 	for (i = 0; i < p->nlinked; i++)
@@ -903,16 +1074,17 @@ project_status(struct project *p)
 		snprintf(when + n, sizeof(when) - n, ".%03dZ",
 		    (int)(p->last_change.tv_nsec / 1000000));
 	}
-	st = json_pack("{s:o,s:o,s:s,s:o,s:s,s:I,s:I,s:o,s:O,s:i,s:o,s:O}",
+	st = json_pack("{s:o,s:o,s:s,s:o,s:s,s:I,s:I,s:o,s:o,s:i,s:o,s:O}",
 	    "root", proto_str_json(p->root),
 	    "dockerfile", p->dockerfile ? proto_str_json(p->dockerfile) : json_null(),
 	    "builder", builder_name(p->builder),
 	    "target", p->target ? proto_str_json(p->target) : json_null(),
 	    "state", state_name(p->state),
-	    "entries", (json_int_t)(p->state == PROJECT_READY ? p->ctx.entries.n : 0),
+	    "entries", (json_int_t)(p->state == PROJECT_READY ? p->store.n : 0),
 	    "bytes", (json_int_t)(p->state == PROJECT_READY ? p->bytes : 0),
 	    "hash", p->state == PROJECT_READY ? json_string(p->hash) : json_null(),
-	    "findings", p->findings,
+	    "findings", p->state == PROJECT_READY && p->report != NULL ?
+	    json_incref(p->findings) : json_array(),
 	    "watches", p->tree.nwatches + (p->outside_wd >= 0),
 	    "last_change", when[0] ? json_string(when) : json_null(),
 	    "warnings", p->warnings);
@@ -920,6 +1092,14 @@ project_status(struct project *p)
 		return NULL;
 	if (p->state == PROJECT_ERROR || p->state == PROJECT_GONE)
 		json_object_set_new(st, "error", proto_str_json(p->error.msg));
+	/* findings are check's, from the last analysis: "pending" while the
+	 * context is newer (they follow within milliseconds); none when the
+	 * analysis failed, and why */
+	json_object_set_new(st, "analysis",
+	    json_string(p->analysis_pending ? "pending" : "done"));
+	if (p->state == PROJECT_READY && p->report == NULL && !p->analysis_pending)
+		json_object_set_new(st, "check_error",
+		    proto_str_json(p->report_error.msg));
 	if (p->tree.enospc || p->tree.npolled > 0)
 		json_object_set_new(st, "watch_warning", json_pack("{s:s,s:i}",
 		    "message", "some directories could not be watched (inotify "
@@ -948,13 +1128,30 @@ project_not_ready(struct project *p, struct ctx_error *err)
 	    p->root, state_name(p->state));
 }
 
+/* The listing or the manifest, written from a list of the entries built
+ * for the purpose. */
+static int
+project_text(struct project *p, struct manifest_buf *out,
+    int (*write)(struct manifest_buf *, const struct entry_list *,
+    struct ctx_error *), struct ctx_error *err)
+{
+	struct ctxstore_list list;
+	int rc;
+
+	if (ctxstore_list(&p->store, &p->tree, NULL, 0, &list, err) < 0)
+		return -1;
+	rc = write(out, &list.l, err);
+	ctxstore_list_free(&list);
+	return rc;
+}
+
 int
 project_listing(struct project *p, struct manifest_buf *out,
     struct ctx_error *err)
 {
 	if (project_not_ready(p, err) < 0)
 		return -1;
-	return listing_write(out, &p->ctx.entries, err);
+	return project_text(p, out, listing_write, err);
 }
 
 int
@@ -963,7 +1160,7 @@ project_manifest(struct project *p, struct manifest_buf *out,
 {
 	if (project_not_ready(p, err) < 0)
 		return -1;
-	return manifest_write(out, &p->ctx.entries, err);
+	return project_text(p, out, manifest_write, err);
 }
 
 int
@@ -981,7 +1178,184 @@ project_reload(struct project *p)
 {
 	if (p->state == PROJECT_GONE)
 		return;
-	tree_reset(&p->tree);
+	forget_tree(p);
 	recompute_full(p, true);
 	tree_take_changes(&p->tree);
+}
+
+/* ---- the analysis: check's report, kept up to date ---- */
+
+static void
+project_analysis_warn(void *arg, const char *msg)
+{
+	json_array_append_new(arg, proto_str_json(msg));
+}
+
+/* The analysis of the current context (ready), whose entries are l,
+ * with this threshold. */
+static int
+project_analysis(struct project *p, const struct entry_list *l,
+    uint64_t large_bytes, struct analysis *a, json_t *warnings,
+    struct ctx_error *err)
+{
+	struct analysis_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.entries = l;
+	in.root = p->ctx.root;
+	in.rootfd = p->rootfd;
+	in.hash = p->hash;
+	in.dockerfile = p->dockerfile;
+	in.builder = p->builder;
+	in.target = p->target;
+	in.build_args = (const char *const *)p->build_args;
+	in.nbuild_args = p->nbuild_args;
+	in.large_bytes = large_bytes;
+	/* One scanner for the daemon: its digest cache is what spares the
+	 * unchanged files a read after each change. */
+	if ((in.scan = secretscan_shared()) == NULL)
+		return ctx_error_set(err, CTX_ERR_NOMEM,
+		    "the content scanner cannot be built");
+	in.warn = project_analysis_warn;
+	in.warn_arg = warnings;
+	in.cache = &p->analysis_cache;
+	return analysis_run(&in, a, err);
+}
+
+/*
+ * The allow list is read from .dockerignore (a config file: its edits
+ * re-read everything) and .ctxdignore, which docker does not read and the
+ * context may well exclude: a file that is no entry changes nothing the
+ * recompute looks at.  Made a config file too, its edits (rare) re-run
+ * the walk and with it the analysis.
+ */
+static void
+project_allow_watch(struct project *p)
+{
+	static const char name[] = ".ctxdignore";
+	size_t i;
+
+	for (i = 0; i < p->nconfig; i++)
+		if (strcmp(p->config[i], name) == 0)
+			return;
+	if (p->nconfig < sizeof(p->config) / sizeof(p->config[0]) &&
+	    (p->config[p->nconfig] = strdup(name)) != NULL)
+		p->nconfig++;
+}
+
+/*
+ * Keeps p->report (and the findings) for the context just computed, and
+ * tells subscribers which findings came and went.  Without a report (the
+ * context refused, or its analysis failed: a Dockerfile caught half
+ * written by a non-atomic save) nothing is known about the hazards, so
+ * none is said to go: p->findings stays what the next report is compared
+ * with, and status shows none meanwhile.
+ */
+static void
+project_analyse(struct project *p)
+{
+	struct analysis a;
+	json_t *findings, *added, *removed, *ev;
+
+	project_allow_watch(p);
+	json_decref(p->report);
+	p->report = NULL;
+	json_decref(p->report_warnings);
+	memset(&p->report_error, 0, sizeof(p->report_error));
+	if ((p->report_warnings = json_array()) == NULL)
+		ctx_error_nomem(&p->report_error);
+	else if (p->state != PROJECT_READY)
+		ctx_error_set(&p->report_error, CTX_ERR_CONTEXT, "%s",
+		    p->error.msg);
+	else if (project_analysis(p, &p->ctx.entries, 0, &a,
+	    p->report_warnings, &p->report_error) == 0) {
+		if ((p->report = analysis_report(&a, SEV_HIGH)) == NULL)
+			ctx_error_nomem(&p->report_error);
+		analysis_free(&a);
+	}
+	if (p->report == NULL)
+		return;
+	findings = json_incref(json_object_get(p->report, "findings"));
+	added = analysis_diff(findings, p->findings);
+	removed = analysis_diff(p->findings, findings);
+	if (json_array_size(added) > 0 || json_array_size(removed) > 0) {
+		ev = event_base(p, "hazard");
+		if (ev != NULL) {
+			json_object_set(ev, "added", added);
+			json_object_set(ev, "removed", removed);
+			json_object_set(ev, "findings", findings);
+		}
+		project_emit(p, ev);
+	}
+	json_decref(added);
+	json_decref(removed);
+	json_decref(p->findings);
+	p->findings = findings;
+}
+
+/* The warnings of a check answer: the context's, then the analysis's. */
+static json_t *
+report_warnings(json_t *context, json_t *analysis)
+{
+	json_t *w = json_array();
+
+	if (w != NULL && (json_array_extend(w, context) < 0 ||
+	    json_array_extend(w, analysis) < 0)) {
+		json_decref(w);
+		return NULL;
+	}
+	return w;
+}
+
+json_t *
+project_report(struct project *p, uint64_t large_bytes,
+    enum hazard_severity fail_on, json_t **warnings, struct ctx_error *err)
+{
+	struct ctxstore_list list;
+	struct analysis a;
+	json_t *r = NULL, *aw;
+	int rc;
+
+	*warnings = NULL;
+	if (project_not_ready(p, err) < 0)
+		return NULL;
+	analyse_now(p);
+	if (large_bytes == 0 || large_bytes == HAZARD_LARGE_DEFAULT) {
+		if (p->report == NULL) {
+			*err = p->report_error;
+			return NULL;
+		}
+		/* A shallow copy: fail_on keeps its place in the object. */
+		if ((r = json_copy(p->report)) == NULL ||
+		    json_object_set_new(r, "fail_on",
+		    json_string(hazard_severity_name(fail_on))) < 0 ||
+		    (*warnings = report_warnings(p->warnings,
+		    p->report_warnings)) == NULL)
+			goto nomem;
+		return r;
+	}
+	if ((aw = json_array()) == NULL)
+		goto nomem;
+	if (ctxstore_list(&p->store, &p->tree, NULL, 0, &list, err) < 0) {
+		json_decref(aw);
+		return NULL;
+	}
+	rc = project_analysis(p, &list.l, large_bytes, &a, aw, err);
+	ctxstore_list_free(&list);
+	if (rc < 0) {
+		json_decref(aw);
+		return NULL;
+	}
+	r = analysis_report(&a, fail_on);
+	analysis_free(&a);
+	*warnings = report_warnings(p->warnings, aw);
+	json_decref(aw);
+	if (r != NULL && *warnings != NULL)
+		return r;
+nomem:
+	json_decref(r);
+	json_decref(*warnings);
+	*warnings = NULL;
+	ctx_error_nomem(err);
+	return NULL;
 }

@@ -12,9 +12,42 @@
 #include "registry.h"
 
 static struct project **projects;
+static uint64_t *used_at;		/* CLOCK_MONOTONIC usec, per project */
 static void registry_notify(void);
 static size_t nprojects, cap;
 static sd_event *registry_loop;
+static sd_event_source *idle_timer;
+static uint64_t idle_usec;		/* 0: never */
+
+static uint64_t
+now_usec(void)
+{
+	uint64_t t = 0;
+
+	(void)sd_event_now(registry_loop, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+/* Unwatches projects unused for idle_usec that nobody subscribes to. */
+static int
+on_idle_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = nprojects; i-- > 0;) {
+		if (usec - used_at[i] < idle_usec ||
+		    conn_has_subscriber(project_root(projects[i])))
+			continue;
+		log_info("%s: unused for %llu s", project_root(projects[i]),
+		    (unsigned long long)(idle_usec / 1000000));
+		registry_remove(projects[i]);
+	}
+	/* Checked a few times per timeout: a project goes at most a tenth
+	 * of it late. */
+	sd_event_source_set_time(s, usec + idle_usec / 10);
+	return 0;
+}
 
 /* A project event goes to the clients subscribed to its root. */
 static void
@@ -25,9 +58,16 @@ registry_on_event(void *arg, struct project *p, json_t *event)
 }
 
 void
-registry_init(sd_event *loop)
+registry_init(sd_event *loop, uint64_t idle_sec)
 {
 	registry_loop = loop;
+	idle_usec = idle_sec > UINT64_MAX / 1000000 ? UINT64_MAX / 2 :
+	    idle_sec * 1000000;
+	if (idle_usec == 0 ||
+	    sd_event_add_time_relative(loop, &idle_timer, CLOCK_MONOTONIC,
+	    idle_usec / 10, 0, on_idle_timer, NULL) < 0)
+		return;
+	sd_event_source_set_enabled(idle_timer, SD_EVENT_ON);
 }
 
 void
@@ -35,10 +75,13 @@ registry_free(void)
 {
 	size_t i;
 
+	idle_timer = sd_event_source_disable_unref(idle_timer);
 	for (i = 0; i < nprojects; i++)
 		project_free(projects[i]);
 	free(projects);
+	free(used_at);
 	projects = NULL;
+	used_at = NULL;
 	nprojects = cap = 0;
 }
 
@@ -47,10 +90,32 @@ registry_find(const struct project_options *opt)
 {
 	size_t i;
 
-	for (i = 0; i < nprojects; i++)
-		if (project_matches(projects[i], opt))
+	for (i = 0; i < nprojects; i++) {
+		if (project_matches(projects[i], opt)) {
+			used_at[i] = now_usec();
 			return projects[i];
+		}
+	}
 	return NULL;
+}
+
+/* Makes room at REGISTRY_MAX: the least recently used project without a
+ * subscriber goes.  -1 when every project has one. */
+static int
+evict_lru(void)
+{
+	size_t i, lru = nprojects;
+
+	for (i = 0; i < nprojects; i++)
+		if ((lru == nprojects || used_at[i] < used_at[lru]) &&
+		    !conn_has_subscriber(project_root(projects[i])))
+			lru = i;
+	if (lru == nprojects)
+		return -1;
+	log_info("%s: least recently used of %d projects", project_root(projects[lru]),
+	    REGISTRY_MAX);
+	registry_remove(projects[lru]);
+	return 0;
 }
 
 struct project *
@@ -63,23 +128,30 @@ registry_watch(const struct project_options *opt, int *created,
 	*created = 0;
 	if ((p = registry_find(opt)) != NULL)
 		return p;
-	if (nprojects >= REGISTRY_MAX) {
-		ctx_error_set(err, CTX_ERR_USAGE,
-		    "too many projects watched (%d): unwatch some", REGISTRY_MAX);
+	if (nprojects >= REGISTRY_MAX && evict_lru() < 0) {
+		ctx_error_set(err, CTX_ERR_USAGE, "too many projects watched (%d, "
+		    "each with a subscriber): unwatch some", REGISTRY_MAX);
 		return NULL;
 	}
 	if (nprojects == cap) {
+		uint64_t *u;
 		ncap = cap ? cap * 2 : 8;
 		if ((v = realloc(projects, ncap * sizeof(*v))) == NULL) {
 			ctx_error_nomem(err);
 			return NULL;
 		}
 		projects = v;
+		if ((u = realloc(used_at, ncap * sizeof(*u))) == NULL) {
+			ctx_error_nomem(err);
+			return NULL;
+		}
+		used_at = u;
 		cap = ncap;
 	}
 	p = project_new(opt, registry_loop, registry_on_event, NULL, err);
 	if (p == NULL)
 		return NULL;
+	used_at[nprojects] = now_usec();
 	projects[nprojects++] = p;
 	*created = 1;
 	registry_notify();
@@ -100,6 +172,8 @@ registry_remove(struct project *p)
 		project_free(p);
 		memmove(projects + i, projects + i + 1,
 		    (nprojects - i - 1) * sizeof(*projects));
+		memmove(used_at + i, used_at + i + 1,
+		    (nprojects - i - 1) * sizeof(*used_at));
 		nprojects--;
 		registry_notify();
 		return;

@@ -19,6 +19,240 @@
 
 #define TREE_MAX_NODES (64u * 1024 * 1024)
 
+_Static_assert(sizeof(struct tree_node) == 80, "tree_node grew: it is per tracked name");
+
+/* ---- names: one pool of strings, compacted when half of it is garbage ---- */
+
+const char *
+tree_node_name(const struct tree *t, const struct tree_node *n)
+{
+	return t->pool + n->name;
+}
+
+const char *
+tree_node_link(const struct tree *t, const struct tree_node *n)
+{
+	const char *p = t->pool + n->name;
+
+	return n->has_link ? p + strlen(p) + 1 : NULL;
+}
+
+static uint32_t
+name_bytes(const struct tree *t, const struct tree_node *n)
+{
+	const char *p = t->pool + n->name, *link = tree_node_link(t, n);
+
+	return (uint32_t)(strlen(p) + 1 + (link ? strlen(link) + 1 : 0));
+}
+
+static void
+name_release(struct tree *t, struct tree_node *n)
+{
+	if (n->name != 0)
+		t->pool_garbage += name_bytes(t, n);
+	n->name = 0;		/* the pool starts with "" */
+	n->has_link = 0;
+}
+
+/* Rewrites the pool with the live names only. */
+static void
+pool_compact(struct tree *t)
+{
+	char *pool = malloc(t->pool_len - t->pool_garbage);
+	uint32_t i, len = 1;
+
+	if (pool == NULL)
+		return;		/* garbage stays: no harm */
+	pool[0] = '\0';
+	for (i = 0; i < t->n; i++) {
+		struct tree_node *n = &t->v[i];
+		uint32_t b;
+		if (!n->used || n->name == 0)
+			continue;
+		b = name_bytes(t, n);
+		memcpy(pool + len, t->pool + n->name, b);
+		n->name = len;
+		len += b;
+	}
+	free(t->pool);
+	t->pool = pool;
+	t->pool_len = t->pool_cap = len;
+	t->pool_garbage = 0;
+}
+
+/* Room for more bytes in the pool. */
+static int
+pool_reserve(struct tree *t, size_t more)
+{
+	uint32_t cap;
+	char *p;
+
+	if (t->pool_garbage > 4096 && t->pool_garbage > t->pool_len / 2)
+		pool_compact(t);
+	if (t->pool_len + more <= t->pool_cap)
+		return 0;
+	if (more > UINT32_MAX / 2 || t->pool_len > UINT32_MAX / 2)
+		return -1;
+	cap = t->pool_cap ? t->pool_cap + t->pool_cap / 2 : 4096;
+	if (cap < t->pool_len + more)
+		cap = t->pool_len + (uint32_t)more;
+	if ((p = realloc(t->pool, cap)) == NULL)
+		return -1;
+	t->pool = p;
+	t->pool_cap = cap;
+	return 0;
+}
+
+/* Sets the name (and, when link is not NULL, the symlink target).  name
+ * and link must not point into the pool (it may move). */
+static int
+name_set(struct tree *t, int32_t id, const char *name, const char *link)
+{
+	size_t nl = strlen(name) + 1, ll = link != NULL ? strlen(link) + 1 : 0;
+	struct tree_node *n;
+
+	if (pool_reserve(t, nl + ll) < 0)
+		return -1;
+	n = &t->v[id];
+	name_release(t, n);
+	if (nl == 1 && ll == 0)
+		return 0;
+	n->name = t->pool_len;
+	memcpy(t->pool + t->pool_len, name, nl);
+	if (link != NULL)
+		memcpy(t->pool + t->pool_len + nl, link, ll);
+	t->pool_len += (uint32_t)(nl + ll);
+	n->has_link = link != NULL;
+	return 0;
+}
+
+/* Renames node id, keeping its symlink target if it has one. */
+static int
+name_set_keep_link(struct tree *t, int32_t id, const char *name)
+{
+	const char *link = tree_node_link(t, &t->v[id]);
+	char *copy = NULL;
+	int rc;
+
+	if (link != NULL && (copy = strdup(link)) == NULL)
+		return -1;
+	rc = name_set(t, id, name, copy);
+	free(copy);
+	return rc;
+}
+
+#define NAME(t, id) tree_node_name((t), &(t)->v[id])
+
+/* ---- devices ---- */
+
+uint64_t
+tree_node_dev(const struct tree *t, const struct tree_node *n)
+{
+	return t->devs[n->devx];
+}
+
+/* The index of dev in the table, added when new; -1 when full. */
+static int
+dev_index(struct tree *t, uint64_t dev)
+{
+	uint64_t *v;
+	uint16_t i;
+
+	for (i = 0; i < t->ndevs; i++)
+		if (t->devs[i] == dev)
+			return i;
+	if (t->ndevs == UINT16_MAX ||
+	    (v = realloc(t->devs, (t->ndevs + 1u) * sizeof(*v))) == NULL)
+		return -1;
+	t->devs = v;
+	t->devs[t->ndevs] = dev;
+	return t->ndevs++;
+}
+
+/* ---- directories ---- */
+
+static struct tree_dir *
+dir_get(const struct tree *t, int32_t id)
+{
+	const struct tree_node *n = &t->v[id];
+
+	return S_ISDIR(n->mode) && n->size > 0 ? &t->dirs[n->size - 1] : NULL;
+}
+
+/* The directory record of node id, created when missing; NULL on no
+ * memory.  Invalidates earlier dir_get() pointers. */
+static struct tree_dir *
+dir_need(struct tree *t, int32_t id)
+{
+	struct tree_dir *d;
+	int32_t di;
+
+	if ((d = dir_get(t, id)) != NULL)
+		return d;
+	if (t->dirfree >= 0) {
+		di = t->dirfree;
+		t->dirfree = t->dirs[di].wd;
+	} else {
+		if (t->ndirs == t->capdirs) {
+			uint32_t cap = t->capdirs ? t->capdirs + t->capdirs / 2 : 64;
+			struct tree_dir *v = realloc(t->dirs, cap * sizeof(*v));
+			if (v == NULL)
+				return NULL;
+			t->dirs = v;
+			t->capdirs = cap;
+		}
+		di = (int32_t)t->ndirs++;
+	}
+	d = &t->dirs[di];
+	memset(d, 0, sizeof(*d));
+	d->wd = -1;
+	d->node = id;
+	t->v[id].size = (uint64_t)di + 1;
+	return d;
+}
+
+/* Drops the directory record of id when it holds nothing. */
+static void
+dir_drop_if_idle(struct tree *t, int32_t id)
+{
+	struct tree_dir *d = dir_get(t, id);
+
+	if (d == NULL || d->loaded || d->nkids > 0 || d->wd >= 0 || d->polled)
+		return;
+	free(d->kids);
+	d->kids = NULL;
+	d->node = -1;
+	d->wd = t->dirfree;
+	t->dirfree = (int32_t)(t->v[id].size - 1);
+	t->v[id].size = 0;
+}
+
+static bool
+dir_loaded(const struct tree *t, int32_t id)
+{
+	const struct tree_dir *d = dir_get(t, id);
+
+	return d != NULL && d->loaded;
+}
+
+static int
+node_wd(const struct tree *t, int32_t id)
+{
+	const struct tree_dir *d = dir_get(t, id);
+
+	return d != NULL ? d->wd : -1;
+}
+
+static bool
+node_polled(const struct tree *t, int32_t id)
+{
+	const struct tree_dir *d = dir_get(t, id);
+
+	return d != NULL && d->polled;
+}
+
+/* ---- nodes ---- */
+
 static int32_t
 node_alloc(struct tree *t)
 {
@@ -29,7 +263,9 @@ node_alloc(struct tree *t)
 		t->freelist = t->v[id].parent;
 	} else {
 		if (t->n == t->cap) {
-			uint32_t cap = t->cap ? t->cap * 2 : 1024;
+			/* Grown by half, not doubled: the array is most of the
+			 * daemon's memory. */
+			uint32_t cap = t->cap ? t->cap + t->cap / 2 : 1024;
 			struct tree_node *v;
 			if (cap > TREE_MAX_NODES ||
 			    (v = realloc(t->v, cap * sizeof(*v))) == NULL)
@@ -41,73 +277,86 @@ node_alloc(struct tree *t)
 	}
 	memset(&t->v[id], 0, sizeof(t->v[id]));
 	t->v[id].parent = -1;
-	t->v[id].wd = -1;
 	t->v[id].used = 1;
 	return id;
 }
 
 static void
-wd_unmap(struct tree *t, struct tree_node *n)
+wd_unmap(struct tree *t, int32_t id)
 {
-	if (n->wd < 0)
+	struct tree_dir *d = dir_get(t, id);
+
+	if (d == NULL || d->wd < 0)
 		return;
-	watch_rm(t->watch, n->wd);
-	if (n->wd < t->wdcap)
-		t->wdmap[n->wd] = -1;
-	n->wd = -1;
+	watch_rm(t->watch, d->wd);
+	if (d->wd < t->wdcap)
+		t->wdmap[d->wd] = -1;
+	d->wd = -1;
 	t->nwatches--;
 }
+
+static void
+unpoll(struct tree *t, int32_t id)
+{
+	struct tree_dir *d = dir_get(t, id);
+
+	if (d != NULL && d->polled) {
+		d->polled = 0;
+		t->npolled--;
+	}
+}
+
+static void node_release(struct tree *t, int32_t id);
 
 /* Frees the children of id (recursively), keeping id itself. */
 static void
 node_unload(struct tree *t, int32_t id)
 {
-	struct tree_node *n = &t->v[id];
+	struct tree_dir *d = dir_get(t, id);
 	uint32_t i;
 
-	for (i = 0; i < n->nkids; i++) {
-		int32_t k = n->kids[i];
-		node_unload(t, k);
-		wd_unmap(t, &t->v[k]);
-		if (t->v[k].polled)
-			t->npolled--;
-		free(t->v[k].name);
-		free(t->v[k].link);
-		free(t->v[k].kids);
-		t->v[k].used = 0;
-		t->v[k].parent = t->freelist;
-		t->freelist = k;
-		n = &t->v[id];
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->nkids; i++) {
+		node_release(t, d->kids[i]);
+		d = dir_get(t, id);
 	}
-	free(n->kids);
-	n->kids = NULL;
-	n->nkids = n->capkids = 0;
-	n->loaded = 0;
+	free(d->kids);
+	d->kids = NULL;
+	d->nkids = d->capkids = 0;
+	d->loaded = 0;
+	dir_drop_if_idle(t, id);
 }
 
+/* Frees id and everything below it (not unlinking it from its parent). */
 static void
-node_free(struct tree *t, int32_t id)
+node_release(struct tree *t, int32_t id)
 {
 	node_unload(t, id);
-	wd_unmap(t, &t->v[id]);
-	if (t->v[id].polled)
-		t->npolled--;
-	free(t->v[id].name);
-	free(t->v[id].link);
+	wd_unmap(t, id);
+	unpoll(t, id);
+	dir_drop_if_idle(t, id);
+	name_release(t, &t->v[id]);
 	t->v[id].used = 0;
 	t->v[id].parent = t->freelist;
 	t->freelist = id;
 }
 
+static void
+node_free(struct tree *t, int32_t id)
+{
+	node_release(t, id);
+}
+
 /* Index of name among dir's children, or -(insertion point) - 1. */
 static long
-kid_find(const struct tree *t, const struct tree_node *dir, const char *name)
+kid_find(const struct tree *t, const struct tree_dir *dir, const char *name)
 {
-	long lo = 0, hi = (long)dir->nkids - 1;
+	long lo = 0, hi = dir != NULL ? (long)dir->nkids - 1 : -1;
 
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
-		int c = strcmp(t->v[dir->kids[mid]].name, name);
+		int c = strcmp(NAME(t, dir->kids[mid]), name);
 		if (c == 0)
 			return mid;
 		if (c < 0)
@@ -121,25 +370,27 @@ kid_find(const struct tree *t, const struct tree_node *dir, const char *name)
 static int32_t
 kid_get(const struct tree *t, int32_t dir, const char *name)
 {
+	const struct tree_dir *d;
 	long i;
 
-	if (dir < 0 || (uint32_t)dir >= t->n || !t->v[dir].used)
+	if (dir < 0 || (uint32_t)dir >= t->n || !t->v[dir].used ||
+	    (d = dir_get(t, dir)) == NULL)
 		return -1;
-	i = kid_find(t, &t->v[dir], name);
-	return i >= 0 ? t->v[dir].kids[i] : -1;
+	i = kid_find(t, d, name);
+	return i >= 0 ? d->kids[i] : -1;
 }
 
 static int
 kid_insert(struct tree *t, int32_t dir, int32_t kid)
 {
-	struct tree_node *d = &t->v[dir];
-	long i = kid_find(t, d, t->v[kid].name);
+	struct tree_dir *d = dir_need(t, dir);
+	long i;
 
-	if (i >= 0)
+	if (d == NULL || (i = kid_find(t, d, NAME(t, kid))) >= 0)
 		return -1;
 	i = -i - 1;
 	if (d->nkids == d->capkids) {
-		uint32_t cap = d->capkids ? d->capkids * 2 : 8;
+		uint32_t cap = d->capkids ? d->capkids + d->capkids / 2 + 1 : 4;
 		int32_t *k = realloc(d->kids, cap * sizeof(*k));
 		if (k == NULL)
 			return -1;
@@ -156,8 +407,8 @@ kid_insert(struct tree *t, int32_t dir, int32_t kid)
 static void
 kid_remove(struct tree *t, int32_t dir, int32_t kid)
 {
-	struct tree_node *d = &t->v[dir];
-	long i = kid_find(t, d, t->v[kid].name);
+	struct tree_dir *d = dir_get(t, dir);
+	long i = kid_find(t, d, NAME(t, kid));
 
 	if (i < 0)
 		return;
@@ -179,7 +430,7 @@ tree_path(const struct tree *t, int32_t id, char *buf, size_t size)
 		stack[depth++] = id;
 	}
 	while (depth-- > 0) {
-		const char *name = t->v[stack[depth]].name;
+		const char *name = NAME(t, stack[depth]);
 		nl = strlen(name);
 		if (len + nl + 2 > size)
 			return -1;
@@ -223,7 +474,7 @@ open_node_same(const struct tree *t, int32_t id, bool readable)
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != t->v[id].ino ||
-	    (uint64_t)st.st_dev != t->v[id].dev) {
+	    (uint64_t)st.st_dev != tree_node_dev(t, &t->v[id])) {
 		close(fd);
 		errno = ESTALE;
 		return -1;
@@ -231,41 +482,73 @@ open_node_same(const struct tree *t, int32_t id, bool readable)
 	return fd;
 }
 
-static void
-node_set_stat(struct tree_node *n, const struct stat *st)
+/* The daemon's effective uid (asked once: once per name was measurable). */
+static uid_t
+tree_euid(void)
 {
-	bool same = n->size == (uint64_t)st->st_size &&
-	    n->ino == (uint64_t)st->st_ino && n->dev == (uint64_t)st->st_dev &&
+	static uid_t euid = (uid_t)-1;
+
+	if (euid == (uid_t)-1)
+		euid = geteuid();
+	return euid;
+}
+
+/* The size field: st_size, or st_rdev for a device (whose size is 0). */
+static uint64_t
+size_field(const struct stat *st)
+{
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return (uint64_t)st->st_rdev;
+	return (uint64_t)st->st_size;
+}
+
+/* Takes st into node id; -1 on no memory (for a new device). */
+static int
+node_set_stat(struct tree *t, int32_t id, const struct stat *st)
+{
+	struct tree_node *n = &t->v[id];
+	int devx = dev_index(t, (uint64_t)st->st_dev);
+	/* A directory keeps its struct tree_dir (the size field's). */
+	uint64_t size = !S_ISDIR(st->st_mode) ? size_field(st) :
+	    S_ISDIR(n->mode) ? n->size : 0;
+	bool same;
+
+	if (devx < 0)
+		return -1;
+	same = n->size == size &&
+	    n->ino == (uint64_t)st->st_ino && n->devx == devx &&
 	    n->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec &&
 	    n->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 
 	if (!same)
 		n->digest_ok = 0;
 	n->mode = st->st_mode;
-	n->uid = st->st_uid;
-	n->nlink = (uint32_t)st->st_nlink;
-	n->size = (uint64_t)st->st_size;
-	n->dev = st->st_dev;
+	n->owned = st->st_uid == tree_euid();
+	n->nlink = st->st_nlink > UINT8_MAX ? UINT8_MAX : (uint8_t)st->st_nlink;
+	n->size = size;
+	n->devx = (uint16_t)devx;
 	n->ino = st->st_ino;
-	n->rdev = st->st_rdev;
 	n->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	n->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	return 0;
 }
 
 static int
-node_read_link(struct tree_node *n, int dirfd, const char *name)
+node_read_link(struct tree *t, int32_t id, int dirfd, const char *name)
 {
 	char buf[PATH_MAX + 1];
 	ssize_t len = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
-	char *s;
+	char *nm;
+	int rc;
 
 	if (len < 0)
 		return -1;
-	if ((s = strndup(buf, (size_t)len)) == NULL)
+	buf[len] = '\0';
+	if ((nm = strdup(name)) == NULL)
 		return -1;
-	free(n->link);
-	n->link = s;
-	return 0;
+	rc = name_set(t, id, nm, buf);
+	free(nm);
+	return rc;
 }
 
 /* Creates or updates child name of dir from the directory open at dirfd.
@@ -286,9 +569,9 @@ child_refresh(struct tree *t, int32_t dir, int dirfd, const char *name)
 	/* Another type, or another directory under the same name (what a
 	 * loaded node holds belongs to the inode it was read from). */
 	if (k >= 0 && ((t->v[k].mode & S_IFMT) != (st.st_mode & S_IFMT) ||
-	    (S_ISDIR(st.st_mode) && (t->v[k].loaded || t->v[k].wd >= 0) &&
+	    (S_ISDIR(st.st_mode) && (dir_loaded(t, k) || node_wd(t, k) >= 0) &&
 	    (t->v[k].ino != (uint64_t)st.st_ino ||
-	    t->v[k].dev != (uint64_t)st.st_dev)))) {
+	    tree_node_dev(t, &t->v[k]) != (uint64_t)st.st_dev)))) {
 		kid_remove(t, dir, k);
 		node_free(t, k);
 		k = -1;
@@ -296,15 +579,19 @@ child_refresh(struct tree *t, int32_t dir, int dirfd, const char *name)
 	if (k < 0) {
 		if ((k = node_alloc(t)) < 0)
 			return -1;
-		if ((t->v[k].name = strdup(name)) == NULL ||
+		if (name_set(t, k, name, NULL) < 0 ||
 		    kid_insert(t, dir, k) < 0) {
 			node_free(t, k);
 			return -1;
 		}
 	}
-	node_set_stat(&t->v[k], &st);
+	if (node_set_stat(t, k, &st) < 0) {
+		kid_remove(t, dir, k);
+		node_free(t, k);
+		return -1;
+	}
 	if (S_ISLNK(st.st_mode))
-		(void)node_read_link(&t->v[k], dirfd, name);
+		(void)node_read_link(t, k, dirfd, name);
 	return k;
 }
 
@@ -323,15 +610,18 @@ wd_map(struct tree *t, int wd, int32_t id)
 		t->wdmap = m;
 		t->wdcap = cap;
 	}
+	if (dir_need(t, id) == NULL)
+		return -1;
 	if (t->wdmap[wd] < 0) {
 		t->nwatches++;
-	} else if (t->wdmap[wd] != id && t->v[t->wdmap[wd]].wd == wd) {
+	} else if (t->wdmap[wd] != id && node_wd(t, t->wdmap[wd]) == wd) {
 		/* The kernel gives one watch per inode: a stale node still
 		 * holding it must not remove it when it goes. */
-		t->v[t->wdmap[wd]].wd = -1;
+		dir_get(t, t->wdmap[wd])->wd = -1;
+		dir_drop_if_idle(t, t->wdmap[wd]);
 	}
 	t->wdmap[wd] = id;
-	t->v[id].wd = wd;
+	dir_get(t, id)->wd = wd;
 	return 0;
 }
 
@@ -344,7 +634,7 @@ node_load(struct tree *t, int32_t id)
 	int pathfd, fd, wd, e;
 	size_t i;
 
-	if (t->v[id].loaded)
+	if (dir_loaded(t, id))
 		return 0;
 	if ((pathfd = open_node(t, id, false)) < 0)
 		return -1;
@@ -352,21 +642,30 @@ node_load(struct tree *t, int32_t id)
 	 * node becomes that one (the pending events then sort the names
 	 * out, see child_refresh), and must not keep the old one's watch. */
 	if (fstat(pathfd, &st) == 0 && ((uint64_t)st.st_ino != t->v[id].ino ||
-	    (uint64_t)st.st_dev != t->v[id].dev)) {
-		wd_unmap(t, &t->v[id]);
-		node_set_stat(&t->v[id], &st);
+	    (uint64_t)st.st_dev != tree_node_dev(t, &t->v[id]))) {
+		wd_unmap(t, id);
+		if (node_set_stat(t, id, &st) < 0) {
+			close(pathfd);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
-	wd = t->v[id].wd >= 0 ? t->v[id].wd : watch_add(t->watch, pathfd);
+	wd = node_wd(t, id) >= 0 ? node_wd(t, id) : watch_add(t->watch, pathfd);
 	if (wd >= 0) {
 		if (wd_map(t, wd, id) < 0) {
 			close(pathfd);
 			errno = ENOMEM;
 			return -1;
 		}
-	} else if (!t->v[id].polled) {
+	} else if (!node_polled(t, id)) {
 		/* ENOSPC and friends: stay correct by polling it. */
 		t->enospc = t->enospc || errno == ENOSPC;
-		t->v[id].polled = 1;
+		if (dir_need(t, id) == NULL) {
+			close(pathfd);
+			errno = ENOMEM;
+			return -1;
+		}
+		dir_get(t, id)->polled = 1;
 		t->npolled++;
 	}
 	fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -384,7 +683,13 @@ node_load(struct tree *t, int32_t id)
 		errno = e;
 		return -1;
 	}
-	t->v[id].loaded = 1;
+	if (dir_need(t, id) == NULL) {
+		dirlist_free(&dl);
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	dir_get(t, id)->loaded = 1;
 	/* A name gone between the listing and its lstat is skipped: its
 	 * IN_DELETE is already queued. */
 	for (i = 0; i < dl.n; i++)
@@ -405,13 +710,18 @@ tree_init(struct tree *t, const char *root, int rootfd, struct watch *w,
 	t->freelist = -1;
 	t->rootfd = rootfd;
 	t->watch = w;
-	if ((t->root = strdup(root)) == NULL || (id = node_alloc(t)) < 0 ||
-	    (t->v[id].name = strdup("")) == NULL) {
+	t->dirfree = -1;
+	if ((t->root = strdup(root)) == NULL || pool_reserve(t, 1) < 0 ||
+	    (id = node_alloc(t)) < 0) {
 		tree_free(t);
 		return ctx_error_nomem(err);
 	}
-	if (fstat(rootfd, &st) == 0)
-		node_set_stat(&t->v[id], &st);
+	t->pool[t->pool_len++] = '\0';	/* offset 0: the name "" */
+	t->v[id].mode = S_IFDIR;	/* until fstat says more */
+	if (fstat(rootfd, &st) == 0 && node_set_stat(t, id, &st) < 0) {
+		tree_free(t);
+		return ctx_error_nomem(err);
+	}
 	return 0;
 }
 
@@ -423,6 +733,9 @@ tree_free(struct tree *t)
 	if (t->v != NULL && t->n > 0 && t->v[0].used)
 		node_free(t, 0);
 	free(t->v);
+	free(t->dirs);
+	free(t->pool);
+	free(t->devs);
 	free(t->root);
 	free(t->wdmap);
 	free(t->changed);
@@ -468,7 +781,7 @@ tv_enter(struct tree *t, int32_t id)
 	}
 	if (node_load(t, id) < 0)
 		return -1;
-	t->v[id].visit = t->gen;
+	dir_get(t, id)->visit = t->gen;
 	return id;
 }
 
@@ -548,9 +861,10 @@ tv_list(void *ctx, int dir, struct dirlist *out)
 	if (tv_enter(t, dir) < 0)
 		return -1;
 	dirlist_clear(out);
-	for (i = 0; i < t->v[dir].nkids; i++) {
-		const struct tree_node *k = &t->v[t->v[dir].kids[i]];
-		if (dirlist_append(out, k->name, strlen(k->name),
+	for (i = 0; i < dir_get(t, dir)->nkids; i++) {
+		const char *name = NAME(t, dir_get(t, dir)->kids[i]);
+		const struct tree_node *k = &t->v[dir_get(t, dir)->kids[i]];
+		if (dirlist_append(out, name, strlen(name),
 		    dtype_of(k->mode), NULL) < 0) {
 			errno = ENOMEM;
 			return -1;
@@ -572,12 +886,15 @@ tv_lstat(void *ctx, int dir, const char *name, struct stat *st)
 	n = &t->v[k];
 	memset(st, 0, sizeof(*st));
 	st->st_mode = n->mode;
-	st->st_uid = n->uid;
+	/* fsview_plainly_readable() only asks whether the owner is us. */
+	st->st_uid = n->owned ? tree_euid() : tree_euid() ^ 1;
 	st->st_nlink = n->nlink;
-	st->st_size = (off_t)n->size;
-	st->st_dev = n->dev;
+	st->st_dev = (dev_t)tree_node_dev(t, n);
 	st->st_ino = n->ino;
-	st->st_rdev = n->rdev;
+	if (S_ISCHR(n->mode) || S_ISBLK(n->mode))
+		st->st_rdev = n->size;
+	else if (!S_ISDIR(n->mode))
+		st->st_size = (off_t)n->size;
 	st->st_mtim.tv_sec = n->mtime_ns / 1000000000;
 	st->st_mtim.tv_nsec = n->mtime_ns % 1000000000;
 	st->st_ctim.tv_sec = n->ctime_ns / 1000000000;
@@ -590,18 +907,19 @@ tv_readlink(void *ctx, int dir, const char *name, char *buf, size_t size)
 {
 	struct tree *t = ctx;
 	int32_t k = tv_child(t, dir, name);
+	const char *link;
 	size_t len;
 
 	if (k < 0)
 		return -1;
-	if (t->v[k].link == NULL) {
+	if ((link = tree_node_link(t, &t->v[k])) == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
-	len = strlen(t->v[k].link);
+	len = strlen(link);
 	if (len > size)
 		len = size;
-	memcpy(buf, t->v[k].link, len);
+	memcpy(buf, link, len);
 	return (ssize_t)len;
 }
 
@@ -676,18 +994,17 @@ tree_sweep(struct tree *t, int32_t id)
 {
 	uint32_t i;
 
-	for (i = 0; i < t->v[id].nkids; i++) {
-		int32_t k = t->v[id].kids[i];
+	for (i = 0; dir_get(t, id) != NULL && i < dir_get(t, id)->nkids; i++) {
+		int32_t k = dir_get(t, id)->kids[i];
+		const struct tree_dir *d = dir_get(t, k);
 		/* Stale nodes (node_stale) may be unloaded yet watched or polled. */
-		if (!t->v[k].loaded && t->v[k].wd < 0 && !t->v[k].polled)
+		if (d == NULL || (!d->loaded && d->wd < 0 && !d->polled))
 			continue;
-		if (t->v[k].visit != t->gen) {
+		if (d->visit != t->gen) {
 			node_unload(t, k);
-			wd_unmap(t, &t->v[k]);
-			if (t->v[k].polled) {
-				t->v[k].polled = 0;
-				t->npolled--;
-			}
+			wd_unmap(t, k);
+			unpoll(t, k);
+			dir_drop_if_idle(t, k);
 		} else {
 			tree_sweep(t, k);
 		}
@@ -743,12 +1060,12 @@ share_inode(struct tree *t, int32_t k)
 	for (i = 0; i < t->n; i++) {
 		struct tree_node *o = &t->v[i];
 		if ((int32_t)i == k || !o->used || o->ino != t->v[k].ino ||
-		    o->dev != t->v[k].dev || !S_ISREG(o->mode))
+		    o->devx != t->v[k].devx || !S_ISREG(o->mode))
 			continue;
 		/* The mode and owner are the inode's too (chmod a/f is
 		 * reported for a/f only). */
 		o->mode = t->v[k].mode;
-		o->uid = t->v[k].uid;
+		o->owned = t->v[k].owned;
 		o->size = t->v[k].size;
 		o->mtime_ns = t->v[k].mtime_ns;
 		o->ctime_ns = t->v[k].ctime_ns;
@@ -814,12 +1131,11 @@ event_moved_to(struct tree *t, int32_t dir, const char *name, uint32_t cookie)
 {
 	size_t i;
 	int32_t k, old;
-	char *nm;
 
 	for (i = 0; i < t->nmoves; i++)
 		if (t->moves[i].cookie == cookie)
 			break;
-	if (i == t->nmoves || (nm = strdup(name)) == NULL) {
+	if (i == t->nmoves) {
 		event_refresh(t, dir, name, IN_MOVED_TO);
 		return;
 	}
@@ -830,9 +1146,7 @@ event_moved_to(struct tree *t, int32_t dir, const char *name, uint32_t cookie)
 		kid_remove(t, dir, old);
 		node_free(t, old);
 	}
-	free(t->v[k].name);
-	t->v[k].name = nm;
-	if (kid_insert(t, dir, k) < 0)
+	if (name_set_keep_link(t, k, name) < 0 || kid_insert(t, dir, k) < 0)
 		node_free(t, k);
 	event_refresh(t, dir, name, IN_MOVED_TO);
 }
@@ -852,8 +1166,10 @@ tree_event(struct tree *t, int wd, uint32_t mask, uint32_t cookie,
 	if (mask & IN_IGNORED) {
 		t->wdmap[wd] = -1;
 		t->nwatches--;
-		if (t->v[dir].used && t->v[dir].wd == wd)
-			t->v[dir].wd = -1;
+		if (t->v[dir].used && node_wd(t, dir) == wd) {
+			dir_get(t, dir)->wd = -1;
+			dir_drop_if_idle(t, dir);
+		}
 		return;
 	}
 	if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
@@ -861,7 +1177,7 @@ tree_event(struct tree *t, int wd, uint32_t mask, uint32_t cookie,
 			t->root_gone = true;
 		return;
 	}
-	if (name == NULL || !t->v[dir].loaded)
+	if (name == NULL || !dir_loaded(t, dir))
 		return;
 	if (mask & IN_MOVED_FROM)
 		event_moved_from(t, dir, name, cookie);
@@ -894,7 +1210,7 @@ void
 tree_reset(struct tree *t)
 {
 	node_unload(t, 0);
-	wd_unmap(t, &t->v[0]);
+	wd_unmap(t, 0);
 	t->structural = true;
 }
 
@@ -919,11 +1235,11 @@ poll_dir(struct tree *t, int32_t id)
 		return true;
 	}
 	/* Gone names: in the tree, not in the listing. */
-	for (i = 0; i < t->v[id].nkids;) {
-		int32_t k = t->v[id].kids[i];
+	for (i = 0; dir_get(t, id) != NULL && i < dir_get(t, id)->nkids;) {
+		int32_t k = dir_get(t, id)->kids[i];
 		bool found = false;
 		for (j = 0; j < dl.n && !found; j++)
-			found = strcmp(dl.v[j].name, t->v[k].name) == 0;
+			found = strcmp(dl.v[j].name, NAME(t, k)) == 0;
 		if (!found) {
 			kid_remove(t, id, k);
 			node_free(t, k);
@@ -956,7 +1272,8 @@ tree_poll(struct tree *t)
 	uint32_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (t->v[i].used && t->v[i].loaded && t->v[i].polled)
+		if (t->v[i].used && dir_loaded(t, (int32_t)i) &&
+		    node_polled(t, (int32_t)i))
 			changed |= poll_dir(t, (int32_t)i);
 	if (changed)
 		t->structural = true;

@@ -44,6 +44,8 @@ void conn_respond(struct conn *c, const json_t *msg);
  * unescaped); a client over CONN_OUT_MAX is dropped instead. */
 void conn_broadcast(const char *root, const json_t *event);
 
+/* Whether a live client is subscribed to root (or to every project). */
+bool conn_has_subscriber(const char *root);
 /* hello state and subscriptions (root NULL: every project). */
 bool conn_hello_done(const struct conn *c);
 void conn_set_hello(struct conn *c);

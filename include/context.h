@@ -38,8 +38,12 @@ struct context_options {
 	/* The tree to walk (the daemon's copy), or NULL for the live file
 	 * system below dir.  Files are still hashed from the file system. */
 	const struct fsview *view;
-	/* Leave the entries undigested (the daemon digests from its cache). */
+	/* Leave the entries undigested. */
 	bool no_digest;
+	/* What is known of a file's digest before it is read (see
+	 * digest_options.known), or NULL.  Borrowed. */
+	bool (*known)(void *arg, struct entry *e);
+	void *known_arg;
 	/* Lines appended after those of the ignore file, read as lines of it
 	 * (ignorefile_append_lines()), by both builders: what `ctxctl
 	 * suggest` proposes, tried without writing a file.  Borrowed. */

@@ -69,6 +69,14 @@ struct digest_options {
 	digest_progress_fn *progress;	/* optional */
 	void *progress_arg;
 	const struct digest_scan *scan;	/* optional: see above */
+	/*
+	 * Optional, pools only: asked on the owner's thread for each file
+	 * submitted; true when it has set the entry's digest and size itself
+	 * (and ENTRY_DIGESTED) from what it already knows, so the file is not
+	 * read (the daemon's tree and digest cache).
+	 */
+	bool (*known)(void *arg, struct entry *e);
+	void *known_arg;
 };
 
 /*
@@ -116,8 +124,7 @@ struct digest_pool *digest_pool_start(int rootfd,
  * increasing idx.  Never fails: out of memory, this entry and the later
  * ones are left to digest_pool_finish().  p may be NULL (no-op).
  */
-void digest_pool_submit(struct digest_pool *p, size_t idx,
-    const struct entry *e);
+void digest_pool_submit(struct digest_pool *p, size_t idx, struct entry *e);
 
 /*
  * Waits for the queued files to be read, puts each digest into

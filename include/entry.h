@@ -55,9 +55,16 @@ struct entry {
 	int64_t node;		/* the tree view's id of the entry (fsview node), or -1 */
 };
 
+struct entry_chunk;
+
 struct entry_list {
 	struct entry *v;
 	size_t n, cap;
+	/* The entries' paths, packed in large chunks: a walk makes one
+	 * allocation per ~256 KiB of paths instead of one per entry, and
+	 * freeing the list gives all of it back to the system (the daemon's
+	 * heap is not left riddled with the holes of 14k small strings). */
+	struct entry_chunk *chunks;
 };
 
 void entry_list_init(struct entry_list *l);

@@ -20,6 +20,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "hazrules.h"
 #include "manifest.h"
 
 struct project;
@@ -76,5 +77,18 @@ int project_hash(struct project *p, char out[MANIFEST_HASH_SIZE],
 
 /* Re-reads everything (SIGHUP). */
 void project_reload(struct project *p);
+
+/*
+ * The report of `ctxctl check --format json` (analysis.h) for the current
+ * context, naming fail_on.  With large_bytes 0 or HAZARD_LARGE_DEFAULT it
+ * is the one the project keeps (recomputed after each change: its
+ * findings are those of project_status() and of the hazard events);
+ * another threshold is analysed for the call.  *warnings (new reference)
+ * gets what the context and the analysis told, escaped, in the order
+ * ctxctl --no-daemon prints them.  New reference, or NULL with err (the
+ * context not ready or refused, the analysis failed).
+ */
+json_t *project_report(struct project *p, uint64_t large_bytes,
+    enum hazard_severity fail_on, json_t **warnings, struct ctx_error *err);
 
 #endif

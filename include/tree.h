@@ -21,28 +21,54 @@
 #include "fsview.h"
 #include "watch.h"
 
+/*
+ * One name in a loaded directory.  The daemon holds one per name it
+ * tracks, so the layout is kept to 80 bytes: the name (and a symlink's
+ * target) is an offset into the tree's string pool, the device an index
+ * into its short table of devices, and what only directories need lives
+ * in struct tree_dir, found through the size field (a directory's st_size
+ * means nothing to docker).
+ */
 struct tree_node {
-	char *name;		/* "" for the root */
+	uint32_t name;		/* "name\0" or "name\0target\0" in tree.pool */
 	int32_t parent;		/* -1 for the root and for free nodes */
-	int32_t *kids;		/* children sorted by name bytes (directories) */
-	uint32_t nkids, capkids;
-	uint32_t mode, uid, nlink;
-	uint64_t size, dev, ino, rdev;
+	uint16_t mode;		/* st_mode: file type and permission bits */
+	uint16_t devx;		/* index in tree.devs */
+	uint8_t nlink;		/* saturated at UINT8_MAX */
+	uint8_t used : 1;	/* slot in use */
+	uint8_t digest_ok : 1;	/* digest is the content's */
+	uint8_t has_link : 1;	/* the pool holds a symlink target after the name */
+	uint8_t owned : 1;	/* st_uid is the daemon's euid (all fsview needs) */
+	/* files: st_size; devices: st_rdev; directories: 1 + the index of
+	 * their struct tree_dir, or 0 for none yet */
+	uint64_t size;
+	uint64_t ino;
 	int64_t mtime_ns, ctime_ns;
-	char *link;		/* symlink target */
-	int wd;			/* inotify watch, or -1 */
-	uint32_t visit;		/* walk generation that last entered it */
-	uint8_t loaded;		/* directory: children read */
-	uint8_t polled;		/* loaded but unwatched (ENOSPC): polled */
-	uint8_t used;		/* slot in use */
-	uint8_t digest_ok;	/* digest is the content's */
 	unsigned char digest[32];
+};
+
+/* What a directory node has once it is loaded or watched. */
+struct tree_dir {
+	int32_t *kids;		/* children sorted by name bytes */
+	uint32_t nkids, capkids;
+	int32_t wd;		/* inotify watch, or -1 */
+	uint32_t visit;		/* walk generation that last entered it */
+	int32_t node;		/* its node, or -1 when the slot is free */
+	uint8_t loaded;		/* children read */
+	uint8_t polled;		/* loaded but unwatched (ENOSPC): polled */
 };
 
 struct tree {
 	struct tree_node *v;
 	uint32_t n, cap;
 	int32_t freelist;	/* free slots chained through parent */
+	struct tree_dir *dirs;
+	uint32_t ndirs, capdirs;
+	char *pool;		/* the nodes' names, see tree_node.name */
+	uint32_t pool_len, pool_cap, pool_garbage;
+	uint64_t *devs;		/* st_dev values, see tree_node.devx */
+	uint16_t ndevs;
+	int32_t dirfree;	/* free dirs chained through wd */
 	int rootfd;
 	char *root;
 	struct watch *watch;
@@ -92,6 +118,11 @@ bool tree_poll(struct tree *t);
 void tree_take_changes(struct tree *t);
 
 struct tree_node *tree_node(struct tree *t, int64_t id);
+/* A node's name, a symlink's target (NULL for anything else) and its
+ * st_dev.  The strings are valid until the tree next changes. */
+const char *tree_node_name(const struct tree *t, const struct tree_node *n);
+const char *tree_node_link(const struct tree *t, const struct tree_node *n);
+uint64_t tree_node_dev(const struct tree *t, const struct tree_node *n);
 /* The path of node id relative to the root ("" for the root); -1 if it
  * does not fit. */
 int tree_path(const struct tree *t, int32_t id, char *buf, size_t size);

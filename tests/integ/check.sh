@@ -8,7 +8,7 @@ set -u
 top=$(cd -- "$(dirname -- "$0")/../.." && pwd)
 read -r -a ctxctl <<<"${CTXCTL:-$top/build/ctxctl}"
 work=$(mktemp -d -t ctxd-check.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '"${ctxctl[@]}" --socket "$work/ctxd.sock" shutdown >/dev/null 2>&1; rm -rf "$work"' EXIT
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); echo "ok $1"; }
@@ -149,8 +149,10 @@ printf 'd' >"$c/app/.DS_Store"
 expect_rc low-below-default-level 0 "${ctxctl[@]}" check --no-daemon "$c"
 expect_rc low-at-fail-on-low 1 "${ctxctl[@]}" check --no-daemon --fail-on low "$c"
 expect_rc medium-ignores-low 0 "${ctxctl[@]}" check --no-daemon --fail-on medium "$c"
-# without --no-daemon check still computes in this process (documented)
-expect_rc daemonless-default 0 "${ctxctl[@]}" check --socket "$work/none.sock" "$c"
+# without --no-daemon the daemon answers, started on a private socket
+# (tests/integ/checkd.sh compares the two byte for byte)
+expect_rc daemon-default 0 "${ctxctl[@]}" check --socket "$work/ctxd.sock" "$c"
+"${ctxctl[@]}" --socket "$work/ctxd.sock" shutdown >/dev/null 2>&1
 
 # Errors are 2: no such directory, bad options, a broken Dockerfile.
 expect_rc missing-dir-exit-2 2 "${ctxctl[@]}" check --no-daemon "$work/nope"

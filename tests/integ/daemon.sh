@@ -137,6 +137,18 @@ rm "$proj/app/new.py"
 out=$("${ctxctl[@]}" status "$proj"); check ctxctl-status-human has "$out" "state:       ready"
 out=$("${ctxctl[@]}" status --json "$proj")
 check ctxctl-status-json python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert all(k in d for k in "root builder state entries bytes hash findings watches last_change".split()), d' "$out"
+# status findings are check's: in_image from the Dockerfile, allow list applied
+out=$("${ctxctl[@]}" status --json --builder classic "$proj")
+check status-findings-in-image python3 -c 'import json,sys; f=json.loads(sys.argv[1])["findings"]
+assert [(x["rule"], x["path"], x["severity"], x["in_image"]) for x in f] == [("vcs-git", ".git", "high", False)], f' "$out"
+hz=$work/hz; mkdir -p "$hz/app"
+printf 'FROM scratch\nCOPY . /\n' >"$hz/Dockerfile"; printf 'A=1\n' >"$hz/.env"; printf 'B=1\n' >"$hz/app/.env"
+printf 'secret-dotenv app/*\n' >"$hz/.ctxdignore"
+"${ctxctl[@]}" check --format json "$hz" >"$work/check.json"	# waits for the first scan
+out=$("${ctxctl[@]}" status --json "$hz")
+check status-findings-are-check-findings python3 -c 'import json,sys; f=json.loads(sys.argv[1])["findings"]
+assert [(x["rule"], x["path"], x["severity"], x["in_image"]) for x in f] == [("secret-dotenv", ".env", "critical", True)], f
+assert f == json.load(open(sys.argv[2]))["findings"]' "$out" "$work/check.json"
 "${ctxctl[@]}" status --no-daemon "$proj" >/dev/null 2>&1; check status-no-daemon-is-usage test $? = 2
 "${ctxctl[@]}" watch --no-daemon "$proj" >/dev/null 2>&1; check watch-no-daemon-is-usage test $? = 2
 "${ctxctl[@]}" hash "$work/nonexistent" >/dev/null 2>"$work/err"; rc=$?

@@ -372,5 +372,97 @@ else
 	stop
 fi
 
+# ---- one inotify instance for every project ---------------------------------
+# More projects on one daemon than the inotify instances a user may have
+# (fs.inotify.max_user_instances, 128 by default): they share one instance,
+# and each still sees its own changes.
+fresh
+limit=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 128)
+np=$((limit < 288 ? limit + 12 : 300))
+for i in $(seq "$np"); do
+	mkdir -p "$w/many/p$i/src"; echo "v $i" >"$w/many/p$i/src/f"
+	printf 'FROM scratch\nCOPY src /src\n' >"$w/many/p$i/Dockerfile"
+done
+nready=0
+for i in $(seq "$np"); do
+	c status --json "$w/many/p$i" >/dev/null && c hash "$w/many/p$i" >/dev/null && nready=$((nready + 1))
+done
+if [ "$nready" = "$np" ]; then
+	ok "shared-inotify-$np-projects (max_user_instances $limit)"
+else
+	bad shared-inotify-projects "$nready of $np ready" "$(tail -3 "$w/ctxd.log")"
+fi
+echo changed >"$w/many/p7/src/f"
+echo changed >"$w/many/p$np/src/f"
+if until_ok 5 same_hash "$w/many/p7" && until_ok 5 same_hash "$w/many/p$np" &&
+    same_hash "$w/many/p8"; then
+	ok shared-inotify-changes-seen
+else
+	bad shared-inotify-changes-seen "$(c hash "$w/many/p7")" "$(c hash --no-daemon "$w/many/p7")"
+fi
+stop
+# Two projects over the same directory share its kernel watches: both see
+# a change, and after one is unwatched the other still does.
+fresh
+mkdir -p "$d/src" && echo a >"$d/src/a" && printf 'FROM scratch\nCOPY src /src\n' >"$d/Dockerfile"
+c hash --builder classic "$d" >/dev/null && c hash --builder buildkit "$d" >/dev/null
+echo b >"$d/src/a"
+if until_ok 5 same_hash --builder classic "$d" && until_ok 5 same_hash --builder buildkit "$d"; then
+	ok shared-watch-both-see
+else
+	bad shared-watch-both-see "$(c hash --builder classic "$d")"
+fi
+python3 - "$CTXD_SOCKET" "$d" <<'PY' >/dev/null
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rb")
+for i, req in enumerate([{"cmd": "hello", "version": "1.0"},
+                         {"cmd": "unwatch", "root": sys.argv[2], "builder": "classic"}]):
+    req["id"] = i; s.sendall(json.dumps(req).encode() + b"\n"); print(f.readline())
+PY
+echo c >"$d/src/a"; mkdir "$d/src/new"; echo n >"$d/src/new/n"
+if until_ok 5 same_hash --builder buildkit "$d" &&
+    [ "$(watches --builder buildkit "$d")" = "$(grep -c '^inotify wd:' "/proc/$dpid/fdinfo/$(find "/proc/$dpid/fd" -lname 'anon_inode:inotify' -printf '%f\n' | head -1)")" ]; then
+	ok shared-watch-survives-unwatch
+else
+	bad shared-watch-survives-unwatch "$(c status --json --builder buildkit "$d")"
+fi
+stop
+
+# ---- unused projects go away --------------------------------------------------
+# --idle-timeout 1: a project nobody asks about is unwatched within about a
+# second and a tenth; one with a subscriber stays; asking again brings the
+# first back.
+fresh
+stop
+mkdir -p "$d/a" "$d/b"
+for x in a b; do printf 'FROM scratch\nCOPY . /\n' >"$d/$x/Dockerfile"; done
+"${ctxd[@]}" --socket "$CTXD_SOCKET" --idle-timeout 1 2>"$w/ctxd.log" &
+dpid=$!
+pids+=("$dpid")
+until_ok 5 test -S "$CTXD_SOCKET"
+c hash "$d/a" >/dev/null && c hash "$d/b" >/dev/null
+subscribe "$w/ev.b" "$d/b"
+listed() { python3 - "$CTXD_SOCKET" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rb")
+for i, req in enumerate([{"cmd": "hello", "version": "1.0"}, {"cmd": "list"}]):
+    req["id"] = i; s.sendall(json.dumps(req).encode() + b"\n"); r = json.loads(f.readline())
+print(" ".join(sorted(p["root"].rsplit("/", 1)[-1] for p in r["projects"])))
+PY
+}
+sleep 1.6
+got=$(listed)
+if [ "$got" = b ] && grep -q "unused for 1 s" "$w/ctxd.log"; then
+	ok idle-project-unwatched
+else
+	bad idle-project-unwatched "listed: $got" "$(tail -5 "$w/ctxd.log")"
+fi
+if same_hash "$d/a" && [ "$(listed)" = "a b" ]; then
+	ok idle-project-comes-back
+else
+	bad idle-project-comes-back "listed: $(listed)"
+fi
+stop
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
