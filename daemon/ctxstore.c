@@ -3,6 +3,7 @@
  * on the way in, so that ctxstore_list() gives back exactly the entries it
  * was given.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,6 +311,31 @@ ctxstore_list(const struct ctxstore *s, const struct tree *t,
 	for (i = 0; i < n; i++)
 		ref_entry(s, t, &s->v[idx ? idx[i] : i], &out->l.v[i], &at);
 	out->l.n = out->l.cap = n;
+	return 0;
+}
+
+int
+ctxstore_each(const struct ctxstore *s, const struct tree *t,
+    int (*fn)(void *arg, const struct entry *e), void *arg)
+{
+	/* A path and a link target: a deeper path takes a buffer of its own. */
+	char buf[2 * PATH_MAX + 16], *at, *big;
+	struct entry e;
+	size_t i, need;
+	int rc;
+
+	for (i = 0; i < s->n; i++) {
+		big = NULL;
+		if ((need = ref_bytes(s, t, &s->v[i])) > sizeof(buf) &&
+		    (big = malloc(need)) == NULL)
+			return -1;
+		at = big != NULL ? big : buf;
+		ref_entry(s, t, &s->v[i], &e, &at);
+		rc = fn(arg, &e);
+		free(big);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }
 

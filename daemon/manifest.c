@@ -209,28 +209,34 @@ manifest_record(struct manifest_buf *b, const struct entry *e,
  * time it passes MANIFEST_CHUNK bytes (the caller hashes what remains).
  */
 static int
+manifest_emit_one(struct manifest_buf *b, const struct entry *e,
+    EVP_MD_CTX *ctx, struct ctx_error *err)
+{
+	if (e->path_len > (SIZE_MAX - MANIFEST_RECORD_FIXED) / 4)
+		return manifest_bad_entry(e, "path too long", err);
+	if (manifest_buf_reserve(b, MANIFEST_RECORD_FIXED +
+	    4 * e->path_len, err) == -1)
+		return -1;
+	if (manifest_record(b, e, err) == -1)
+		return -1;
+	if (ctx != NULL && b->len >= MANIFEST_CHUNK) {
+		if (EVP_DigestUpdate(ctx, b->data, b->len) != 1)
+			return ctx_error_set(err, CTX_ERR_NOMEM,
+			    "SHA-256 failed");
+		b->len = 0;
+	}
+	return 0;
+}
+
+static int
 manifest_emit(struct manifest_buf *b, const struct entry_list *l,
     EVP_MD_CTX *ctx, struct ctx_error *err)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		const struct entry *e = &l->v[i];
-
-		if (e->path_len > (SIZE_MAX - MANIFEST_RECORD_FIXED) / 4)
-			return manifest_bad_entry(e, "path too long", err);
-		if (manifest_buf_reserve(b, MANIFEST_RECORD_FIXED +
-		    4 * e->path_len, err) == -1)
+	for (i = 0; i < l->n; i++)
+		if (manifest_emit_one(b, &l->v[i], ctx, err) == -1)
 			return -1;
-		if (manifest_record(b, e, err) == -1)
-			return -1;
-		if (ctx != NULL && b->len >= MANIFEST_CHUNK) {
-			if (EVP_DigestUpdate(ctx, b->data, b->len) != 1)
-				return ctx_error_set(err, CTX_ERR_NOMEM,
-				    "SHA-256 failed");
-			b->len = 0;
-		}
-	}
 	return 0;
 }
 
@@ -249,36 +255,72 @@ manifest_format_hash(const unsigned char d[DIGEST_SIZE],
 	digest_hex(d, out + 7);
 }
 
+struct manifest_hasher {
+	struct manifest_buf b;
+	EVP_MD_CTX *ctx;
+};
+
+struct manifest_hasher *
+manifest_hasher_new(struct ctx_error *err)
+{
+	struct manifest_hasher *h = calloc(1, sizeof(*h));
+
+	if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL) {
+		free(h);
+		ctx_error_nomem(err);
+		return NULL;
+	}
+	/* EVP_sha256() once per hash: not the per-file hot path. */
+	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		manifest_hasher_free(h);
+		ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+		return NULL;
+	}
+	return h;
+}
+
+int
+manifest_hasher_add(struct manifest_hasher *h, const struct entry *e,
+    struct ctx_error *err)
+{
+	return manifest_emit_one(&h->b, e, h->ctx, err);
+}
+
+int
+manifest_hasher_end(struct manifest_hasher *h, char out[MANIFEST_HASH_SIZE],
+    struct ctx_error *err)
+{
+	unsigned char d[DIGEST_SIZE];
+
+	if (EVP_DigestUpdate(h->ctx, h->b.data, h->b.len) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, d, NULL) != 1)
+		return ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+	manifest_format_hash(d, out);
+	return 0;
+}
+
+void
+manifest_hasher_free(struct manifest_hasher *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	manifest_buf_free(&h->b);
+	free(h);
+}
+
 int
 manifest_hash(const struct entry_list *l, char out[MANIFEST_HASH_SIZE],
     struct ctx_error *err)
 {
-	struct manifest_buf b;
-	unsigned char d[DIGEST_SIZE];
-	EVP_MD_CTX *ctx;
-	int rc = -1;
+	struct manifest_hasher *h = manifest_hasher_new(err);
+	int rc;
 
-	manifest_buf_init(&b);
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL)
-		return ctx_error_nomem(err);
-	/* EVP_sha256() once per call: not the per-file hot path. */
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
-		goto out;
-	}
-	if (manifest_emit(&b, l, ctx, err) == -1)
-		goto out;
-	if (EVP_DigestUpdate(ctx, b.data, b.len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, d, NULL) != 1) {
-		ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
-		goto out;
-	}
-	manifest_format_hash(d, out);
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	manifest_buf_free(&b);
+	if (h == NULL)
+		return -1;
+	rc = manifest_emit(&h->b, l, h->ctx, err) == -1 ? -1 :
+	    manifest_hasher_end(h, out, err);
+	manifest_hasher_free(h);
 	return rc;
 }
 

@@ -378,32 +378,60 @@ usec_now(void)
 
 static void project_analyse(struct project *p);
 
+struct hash_walk {
+	struct manifest_hasher *h;
+	uint64_t bytes;
+	struct ctx_error *err;
+};
+
+static int
+hash_one(void *arg, const struct entry *e)
+{
+	struct hash_walk *w = arg;
+
+	w->bytes += e->size;
+	return manifest_hasher_add(w->h, e, w->err);
+}
+
+/* The context's hash (and bytes), from the store an entry at a time: no
+ * list of 14k entries is made for it on every change. */
+static int
+hash_store(struct project *p)
+{
+	struct hash_walk w = { NULL, 0, &p->error };
+	int rc = -1;
+
+	if ((w.h = manifest_hasher_new(&p->error)) == NULL)
+		return -1;
+	if (ctxstore_each(&p->store, &p->tree, hash_one, &w) == 0 &&
+	    manifest_hasher_end(w.h, p->hash, &p->error) == 0) {
+		p->bytes = w.bytes;
+		rc = 0;
+	} else if (p->error.msg[0] == '\0') {
+		ctx_error_nomem(&p->error);
+	}
+	manifest_hasher_free(w.h);
+	return rc;
+}
+
 static void
 finish(struct project *p, bool ok, bool always)
 {
 	char old_hash[MANIFEST_HASH_SIZE];
 	enum project_state old_state = p->state;
-	struct ctxstore_list list;
-	size_t i;
+	uint64_t t0 = usec_now();
 
 	memcpy(old_hash, p->hash, sizeof(old_hash));
 	p->state = PROJECT_ERROR;
-	memset(&list, 0, sizeof(list));
-	if (ok && ctxstore_list(&p->store, &p->tree, NULL, 0, &list, &p->error) < 0)
-		ok = false;
-	p->ctx.entries = list.l;
-	if (ok && manifest_hash(&p->ctx.entries, p->hash, &p->error) == 0)
+	if (ok && hash_store(p) == 0)
 		p->state = PROJECT_READY;
-	p->bytes = 0;
-	for (i = 0; p->state == PROJECT_READY && i < p->ctx.entries.n; i++)
-		p->bytes += p->ctx.entries.v[i].size;
+	log_debug("%s: manifest hashed in %.2f ms", p->root,
+	    (double)(usec_now() - t0) / 1000);
 	if (always || old_state != p->state ||
 	    memcmp(old_hash, p->hash, sizeof(old_hash)) != 0) {
 		clock_gettime(CLOCK_REALTIME, &p->last_change);
 		emit_context(p);
 	}
-	entry_list_init(&p->ctx.entries);	/* the list's, not ctx's */
-	ctxstore_list_free(&list);
 	/* The analysis (a pass over every entry, the Dockerfile, git) comes
 	 * after the questions already waiting: a client asking for the hash
 	 * does not wait for the findings.  `check` waits for them. */

@@ -70,4 +70,10 @@ int ctxstore_list(const struct ctxstore *s, const struct tree *t,
     struct ctx_error *err);
 void ctxstore_list_free(struct ctxstore_list *out);
 
+/* Calls fn with each entry in order, made in a buffer of the call's (valid
+ * during the call only): what ctxstore_list() gives, without the list.
+ * Stops at fn's first non-zero return, and returns it. */
+int ctxstore_each(const struct ctxstore *s, const struct tree *t,
+    int (*fn)(void *arg, const struct entry *e), void *arg);
+
 #endif

@@ -44,6 +44,21 @@ int manifest_write(struct manifest_buf *b, const struct entry_list *l,
 int manifest_hash(const struct entry_list *l, char out[MANIFEST_HASH_SIZE],
     struct ctx_error *err);
 
+/*
+ * manifest_hash() an entry at a time, for a caller that makes its entries
+ * one by one (the daemon, from its references into the tree): new, add
+ * each entry in manifest order, end (the hash into out), free.  Each
+ * returns -1 (err filled) on an entry that cannot be printed or on no
+ * memory.  Ownership: manifest_hasher_free() releases the hasher.
+ */
+struct manifest_hasher;
+struct manifest_hasher *manifest_hasher_new(struct ctx_error *err);
+int manifest_hasher_add(struct manifest_hasher *h, const struct entry *e,
+    struct ctx_error *err);
+int manifest_hasher_end(struct manifest_hasher *h, char out[MANIFEST_HASH_SIZE],
+    struct ctx_error *err);
+void manifest_hasher_free(struct manifest_hasher *h);
+
 /* Writes "sha256:<hex>" of text[0..len) into out.  Returns 0 or -1. */
 int manifest_text_hash(const char *text, size_t len,
     char out[MANIFEST_HASH_SIZE], struct ctx_error *err);
