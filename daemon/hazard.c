@@ -256,39 +256,103 @@ static const unsigned char glob_special[256] = {
 	['/'] = 1, ['?'] = 2, ['['] = 2, ['\\'] = 2,
 };
 
+/* A name of a rule, looked at once: its length, last byte and kind. */
+struct pat {
+	const char *s;
+	size_t n;
+	unsigned kind;		/* glob_special bits of its bytes */
+	char last;
+};
+
+/* Every rule's names and exceptions, as struct pats; [k] for rule k, then
+ * [hazard_nrules + k] for its exceptions. */
+static struct pat **rule_pats;
+static pthread_once_t pats_once = PTHREAD_ONCE_INIT;
+
+static struct pat *
+pats_make(const char *const *names)
+{
+	size_t i, n = 0;
+	struct pat *v;
+
+	while (names != NULL && names[n] != NULL)
+		n++;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *q;
+		v[i].s = names[i];
+		v[i].n = strlen(names[i]);
+		v[i].last = v[i].n > 0 ? names[i][v[i].n - 1] : '\0';
+		for (q = names[i]; *q != '\0'; q++)
+			v[i].kind |= glob_special[(unsigned char)*q];
+	}
+	return v;
+}
+
+static void
+pats_init(void)
+{
+	size_t k;
+
+	if ((rule_pats = calloc(2 * hazard_nrules, sizeof(*rule_pats))) == NULL)
+		return;
+	for (k = 0; k < hazard_nrules; k++) {
+		rule_pats[k] = pats_make(hazard_rules[k].names);
+		rule_pats[hazard_nrules + k] = pats_make(hazard_rules[k].except);
+		if (rule_pats[k] == NULL || rule_pats[hazard_nrules + k] == NULL) {
+			rule_pats = NULL;	/* leaked: a one-off, out of memory */
+			return;
+		}
+	}
+}
+
+static bool
+pat_match(const struct pat *p, const char *path, size_t len, const char *base)
+{
+	if (!(p->kind & 1))
+		return (p->kind & 2) ? fnmatch(p->s, base, 0) == 0 :
+		    star_match(p->s, base);
+	/* a path suffix: ".docker/config.json" at the root or below */
+	return len >= p->n && memcmp(path + len - p->n, p->s, p->n) == 0 &&
+	    (len == p->n || path[len - p->n - 1] == '/');
+}
+
 /*
- * Whether base (or the path, for a name holding a '/') matches one of
- * names.  Every file is tried against every name rule (twice with the
- * content scan in the hashing pass), so the common patterns (literals and
- * `*`) are matched here rather than by fnmatch().
+ * Whether base (or the path, for a name holding a '/') matches one of rule
+ * h's names (or, with except, its exceptions).  Every file is tried
+ * against every name rule after every change, so each name's length, last
+ * byte and kind are worked out once (rule_pats), most names are ruled out
+ * on their last byte, and the common patterns (literals and `*`) are
+ * matched here rather than by fnmatch().
  */
 static bool
-names_match(const char *const *names, const char *path, size_t len,
-    const char *base)
+names_match(const struct hazard_rule *h, bool except, const char *path,
+    size_t len, const char *base)
 {
-	const char *q;
-	unsigned kind;
-	size_t n, blen = strlen(base);
-	char last;
+	size_t k = (size_t)(h - hazard_rules), blen = strlen(base);
+	char blast = blen > 0 ? base[blen - 1] : '\0';
+	const struct pat *p;
 
-	for (; names != NULL && *names != NULL; names++) {
-		for (kind = 0, q = *names; *q != '\0'; q++)
-			kind |= glob_special[(unsigned char)*q];
-		/* Most names end in a literal byte: a cheap no before matching. */
-		last = q > *names ? q[-1] : '\0';
-		if (last != '*' && last != '?' && last != ']' && last != '\\' &&
-		    (blen == 0 || base[blen - 1] != last))
+	pthread_once(&pats_once, pats_init);
+	if (rule_pats == NULL)	/* no memory for the table: each name as is */
+		p = NULL;
+	else
+		p = rule_pats[except ? hazard_nrules + k : k];
+	if (p == NULL) {
+		const char *const *names = except ? h->except : h->names;
+		bool hit = false;
+		struct pat *tmp = pats_make(names);
+		for (p = tmp; tmp != NULL && p->s != NULL && !hit; p++)
+			hit = pat_match(p, path, len, base);
+		free(tmp);
+		return hit;
+	}
+	for (; p->s != NULL; p++) {
+		if (p->last != '*' && p->last != '?' && p->last != ']' &&
+		    p->last != '\\' && (blen == 0 || blast != p->last))
 			continue;
-		if (!(kind & 1)) {
-			if ((kind & 2) ? fnmatch(*names, base, 0) == 0 :
-			    star_match(*names, base))
-				return true;
-			continue;
-		}
-		/* a path suffix: ".docker/config.json" at the root or below */
-		n = (size_t)(q - *names);
-		if (len >= n && memcmp(path + len - n, *names, n) == 0 &&
-		    (len == n || path[len - n - 1] == '/'))
+		if (pat_match(p, path, len, base))
 			return true;
 	}
 	return false;
@@ -323,7 +387,8 @@ dir_hazard(const struct run *r, const struct entry *e, size_t *len)
 				if (h->match != HM_DIR)
 					continue;
 				for (k = 0; h->names[k] != NULL; k++)
-					if (strcmp(h->names[k], name) == 0)
+					if (h->names[k][0] == name[0] &&
+					    strcmp(h->names[k], name) == 0)
 						return h;
 			}
 		}
@@ -377,8 +442,8 @@ classify(struct run *r)
 		for (k = 0; k < hazard_nrules; k++) {
 			h = &hazard_rules[k];
 			if (h->match != HM_FILE ||
-			    !names_match(h->names, e->path, e->path_len, base) ||
-			    names_match(h->except, e->path, e->path_len, base))
+			    !names_match(h, false, e->path, e->path_len, base) ||
+			    names_match(h, true, e->path, e->path_len, base))
 				continue;
 			if (h->gate != 0) {
 				gates |= h->gate;
@@ -414,8 +479,8 @@ file_gates(const struct entry *e)
 	for (k = 0; k < hazard_nrules; k++) {
 		h = &hazard_rules[k];
 		if (h->match == HM_FILE && h->gate != 0 &&
-		    names_match(h->names, e->path, e->path_len, base) &&
-		    !names_match(h->except, e->path, e->path_len, base))
+		    names_match(h, false, e->path, e->path_len, base) &&
+		    !names_match(h, true, e->path, e->path_len, base))
 			gates |= h->gate;
 	}
 	return gates;
@@ -675,7 +740,7 @@ content_findings(struct run *r)
 			h = &hazard_rules[k];
 			if (h->match != HM_FILE || h->gate == 0 ||
 			    !(h->gate & jb->held) ||
-			    !names_match(h->names, e->path, e->path_len, base))
+			    !names_match(h, false, e->path, e->path_len, base))
 				continue;
 			r->covered[jb->idx] = 1;
 			if (agg_add(r, h, jb->idx, e->path_len, -1, NULL, 0) < 0)
@@ -687,8 +752,8 @@ content_findings(struct run *r)
 			h = &hazard_rules[k];
 			if (h->match == HM_FILE && (h->flags & HR_COVERS_CONTENT) &&
 			    (h->gate == 0 || (h->gate & jb->held)) &&
-			    names_match(h->names, e->path, e->path_len, base) &&
-			    !names_match(h->except, e->path, e->path_len, base))
+			    names_match(h, false, e->path, e->path_len, base) &&
+			    !names_match(h, true, e->path, e->path_len, base))
 				covers = true;
 		}
 		for (b = 0; b < SS_NRULES; b++) {
