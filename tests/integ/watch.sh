@@ -428,6 +428,34 @@ else
 fi
 stop
 
+# ---- a one-file change reads that file, not the tree ------------------------
+# 40 files of 256 KiB (10 MiB) and one of 1 MiB in the context; after the
+# first scan and its analysis, the 1 MiB file is rewritten: until the new
+# hash and findings are there, ctxd reads (rchar: every read(2), sockets
+# and inotify included) the file for its digest and for the content scan,
+# the rules files, and nothing of the other 10 MiB.
+fresh
+mkdir -p "$d/data"
+for i in $(seq 40); do head -c 262144 /dev/urandom >"$d/data/f$i.bin"; done
+head -c 1048576 /dev/urandom >"$d/big.bin"
+printf 'FROM scratch\nCOPY . /\n' >"$d/Dockerfile"
+analysed() { c status --json --builder classic "$d" | grep -q '"analysis":"done"'; }
+c hash --builder classic "$d" >/dev/null && until_ok 5 analysed
+r0=$(awk '/^rchar/ { print $2 }' "/proc/$dpid/io")
+h0=$(c hash --builder classic "$d")
+head -c 1048576 /dev/urandom >"$d/big.new" && cat "$d/big.new" >"$d/big.bin"
+changed() { [ "$(c hash --builder classic "$d")" != "$h0" ]; }
+until_ok 5 changed && until_ok 5 analysed
+r1=$(awk '/^rchar/ { print $2 }' "/proc/$dpid/io")
+read_bytes=$((r1 - r0))
+if [ "$read_bytes" -ge 1048576 ] && [ "$read_bytes" -lt $((3 * 1048576)) ] &&
+    same_hash --builder classic "$d"; then
+	ok "one-file-change-reads-that-file ($read_bytes B read for a 1 MiB file in 11 MiB)"
+else
+	bad one-file-change-reads-that-file "ctxd read $read_bytes B" "$(tail -3 "$w/ctxd.log")"
+fi
+stop
+
 # ---- unused projects go away --------------------------------------------------
 # --idle-timeout 1: a project nobody asks about is unwatched within about a
 # second and a tenth; one with a subscriber stays; asking again brings the
