@@ -38,6 +38,11 @@
 #define SETTLE_USEC (5 * 1000)
 #define SETTLE_MAX_USEC (200 * 1000)
 #define POLL_USEC (2 * 1000 * 1000)
+/* The analysis waits for this much quiet after a change (at most
+ * ANALYSE_MAX_USEC after the first): a burst of writes is analysed once,
+ * and a write is never queued behind the analysis of the one before. */
+#define ANALYSE_QUIET_USEC (50 * 1000)
+#define ANALYSE_MAX_USEC (500 * 1000)
 /* Files stamped this close to now are not put in the persistent cache. */
 #define RACY_NS (20 * 1000 * 1000)
 
@@ -58,6 +63,7 @@ struct project {
 	sd_event *loop;
 	sd_event_source *io, *settle, *idle, *poll, *first, *analyse;
 	bool analysis_pending;	/* the report is older than the context */
+	uint64_t analysis_since;	/* when it became so (CLOCK_MONOTONIC) */
 	uint64_t first_pending;
 
 	int rootfd;
@@ -414,6 +420,8 @@ hash_store(struct project *p)
 	return rc;
 }
 
+static void schedule_analysis(struct project *p);
+
 static void
 finish(struct project *p, bool ok, bool always)
 {
@@ -433,9 +441,24 @@ finish(struct project *p, bool ok, bool always)
 		emit_context(p);
 	}
 	/* The analysis (a pass over every entry, the Dockerfile, git) comes
-	 * after the questions already waiting: a client asking for the hash
-	 * does not wait for the findings.  `check` waits for them. */
+	 * once things are quiet: a client asking for the hash does not wait
+	 * for the findings.  `check` waits for them. */
+	schedule_analysis(p);
+}
+
+static void
+schedule_analysis(struct project *p)
+{
+	uint64_t now = 0, when;
+
+	sd_event_now(p->loop, CLOCK_MONOTONIC, &now);
+	if (!p->analysis_pending)
+		p->analysis_since = now;
 	p->analysis_pending = true;
+	when = now + ANALYSE_QUIET_USEC;
+	if (when > p->analysis_since + ANALYSE_MAX_USEC)
+		when = p->analysis_since + ANALYSE_MAX_USEC;
+	sd_event_source_set_time(p->analyse, when);
 	sd_event_source_set_enabled(p->analyse, SD_EVENT_ONESHOT);
 }
 
@@ -462,9 +485,10 @@ analyse_now(struct project *p)
 }
 
 static int
-on_analyse(sd_event_source *s, void *arg)
+on_analyse(sd_event_source *s, uint64_t usec, void *arg)
 {
 	(void)s;
+	(void)usec;
 	analyse_now(arg);
 	return 0;
 }
@@ -897,10 +921,10 @@ project_sources(struct project *p, struct ctx_error *err)
 	    sd_event_add_time_relative(p->loop, &p->poll, CLOCK_MONOTONIC,
 	    POLL_USEC, 0, on_poll, p) < 0 ||
 	    sd_event_add_defer(p->loop, &p->first, on_first, p) < 0 ||
-	    sd_event_add_defer(p->loop, &p->analyse, on_analyse, p) < 0)
+	    sd_event_add_time(p->loop, &p->analyse, CLOCK_MONOTONIC, 0, 0,
+	    on_analyse, p) < 0)
 		return ctx_error_set(err, CTX_ERR_SYS, "%s: event sources", p->root);
 	sd_event_source_set_enabled(p->analyse, SD_EVENT_OFF);
-	sd_event_source_set_priority(p->analyse, SD_EVENT_PRIORITY_IDLE);
 	sd_event_source_set_enabled(p->settle, SD_EVENT_OFF);
 	sd_event_source_set_enabled(p->idle, SD_EVENT_OFF);
 	sd_event_source_set_priority(p->idle, SD_EVENT_PRIORITY_IDLE);
@@ -1121,8 +1145,8 @@ project_status(struct project *p)
 	if (p->state == PROJECT_ERROR || p->state == PROJECT_GONE)
 		json_object_set_new(st, "error", proto_str_json(p->error.msg));
 	/* findings are check's, from the last analysis: "pending" while the
-	 * context is newer (they follow within milliseconds); none when the
-	 * analysis failed, and why */
+	 * context is newer (they follow 50 ms after the changes stop, 0.5 s
+	 * at most); none when the analysis failed, and why */
 	json_object_set_new(st, "analysis",
 	    json_string(p->analysis_pending ? "pending" : "done"));
 	if (p->state == PROJECT_READY && p->report == NULL && !p->analysis_pending)
