@@ -79,6 +79,9 @@ ref_bytes(const struct ctxstore *s, const struct tree *t,
 }
 
 /* Fills e from r, copying its strings to *at (advanced past them). */
+static void ref_fields(const struct tree *t, const struct ctxstore_ref *r,
+    struct entry *e);
+
 static void
 ref_entry(const struct ctxstore *s, const struct tree *t,
     const struct ctxstore_ref *r, struct entry *e, char **at)
@@ -100,11 +103,26 @@ ref_entry(const struct ctxstore *s, const struct tree *t,
 		return;
 	}
 	n = &t->v[r->node];
-	memset(e, 0, sizeof(*e));
+	ref_fields(t, r, e);
 	e->path_len = node_path_len(t, r->node);
 	node_path_put(t, r->node, *at, e->path_len);
 	e->path = *at;
 	*at += e->path_len + 1;
+	if (r->type == ENTRY_LINK && (link = tree_node_link(t, n)) != NULL) {
+		size_t ll = strlen(link) + 1;
+		memcpy(*at, link, ll);
+		e->link = *at;
+		*at += ll;
+	}
+}
+
+/* All of entry r but its path and link, from its node. */
+static void
+ref_fields(const struct tree *t, const struct ctxstore_ref *r, struct entry *e)
+{
+	const struct tree_node *n = &t->v[r->node];
+
+	memset(e, 0, sizeof(*e));
 	e->type = r->type;
 	e->flags = r->flags;
 	e->perm = r->perm;
@@ -118,12 +136,6 @@ ref_entry(const struct ctxstore *s, const struct tree *t,
 	} else if (r->type == ENTRY_FILE) {
 		e->size = n->size;
 		memcpy(e->digest, n->digest, DIGEST_SIZE);
-	}
-	if (r->type == ENTRY_LINK && (link = tree_node_link(t, n)) != NULL) {
-		size_t ll = strlen(link) + 1;
-		memcpy(*at, link, ll);
-		e->link = *at;
-		*at += ll;
 	}
 }
 
@@ -318,13 +330,73 @@ int
 ctxstore_each(const struct ctxstore *s, const struct tree *t,
     int (*fn)(void *arg, const struct entry *e), void *arg)
 {
+	return ctxstore_each_from(s, t, 0, fn, arg);
+}
+
+/* The path of the parent of entries walked in order. */
+struct prefix {
+	int32_t parent;		/* whose path buf holds, or -2 */
+	size_t len;		/* with its '/' */
+	char buf[2 * PATH_MAX + 16];
+};
+
+/*
+ * Entry r (a tree node) with its path made from its parent's, kept from
+ * the entry before (entries in path order mostly share their parent): a
+ * walk up to the root per entry was most of the manifest hash's time.
+ * false when the path does not fit (the caller does it the long way).
+ */
+static bool
+ref_entry_fast(const struct tree *t, const struct ctxstore_ref *r,
+    struct prefix *px, struct entry *e)
+{
+	const struct tree_node *n = &t->v[r->node];
+	const char *name = tree_node_name(t, n);
+	size_t nl = strlen(name), len;
+
+	if (n->parent != px->parent) {
+		px->parent = -2;
+		if (n->parent <= 0) {
+			px->len = 0;
+		} else {
+			if ((len = node_path_len(t, n->parent)) + 2 > sizeof(px->buf))
+				return false;
+			node_path_put(t, n->parent, px->buf, len);
+			px->buf[len] = '/';
+			px->len = len + 1;
+		}
+		px->parent = n->parent;
+	}
+	if (px->len + nl + 1 > sizeof(px->buf))
+		return false;
+	memcpy(px->buf + px->len, name, nl + 1);
+	ref_fields(t, r, e);
+	e->path = px->buf;
+	e->path_len = px->len + nl;
+	/* the link, in place in the tree's pool */
+	if (r->type == ENTRY_LINK && n->has_link)
+		e->link = t->pool + n->name + nl + 1;
+	return true;
+}
+
+int
+ctxstore_each_from(const struct ctxstore *s, const struct tree *t,
+    size_t start, int (*fn)(void *arg, const struct entry *e), void *arg)
+{
 	/* A path and a link target: a deeper path takes a buffer of its own. */
 	char buf[2 * PATH_MAX + 16], *at, *big;
+	struct prefix px;
 	struct entry e;
 	size_t i, need;
 	int rc;
 
-	for (i = 0; i < s->n; i++) {
+	px.parent = -2;
+	for (i = start; i < s->n; i++) {
+		if (s->v[i].node >= 0 && ref_entry_fast(t, &s->v[i], &px, &e)) {
+			if ((rc = fn(arg, &e)) != 0)
+				return rc;
+			continue;
+		}
 		big = NULL;
 		if ((need = ref_bytes(s, t, &s->v[i])) > sizeof(buf) &&
 		    (big = malloc(need)) == NULL)

@@ -299,6 +299,30 @@ manifest_hasher_end(struct manifest_hasher *h, char out[MANIFEST_HASH_SIZE],
 	return 0;
 }
 
+struct manifest_hasher *
+manifest_hasher_dup(struct manifest_hasher *h, struct ctx_error *err)
+{
+	struct manifest_hasher *d;
+
+	/* The text waiting in the buffer goes into the state first: the copy
+	 * is then the state alone. */
+	if (h->b.len > 0) {
+		if (EVP_DigestUpdate(h->ctx, h->b.data, h->b.len) != 1) {
+			ctx_error_set(err, CTX_ERR_NOMEM, "SHA-256 failed");
+			return NULL;
+		}
+		h->b.len = 0;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_MD_CTX_copy_ex(d->ctx, h->ctx) != 1) {
+		manifest_hasher_free(d);
+		ctx_error_nomem(err);
+		return NULL;
+	}
+	return d;
+}
+
 void
 manifest_hasher_free(struct manifest_hasher *h)
 {

@@ -89,6 +89,15 @@ struct project {
 	 * ctx.entries is filled from it only while finish() runs (for the
 	 * hash and the analysis), else empty: ctx keeps root and ignore_file. */
 	struct ctxstore store;
+	/* Midstates of the manifest hash every HASH_MARK_EVERY entries, so a
+	 * content change re-hashes from the mark before it, not from the
+	 * start.  Dropped when the store changes as a whole. */
+	struct hash_mark {
+		size_t idx;
+		uint64_t bytes;		/* of the entries before idx */
+		struct manifest_hasher *h;
+	} *marks;
+	size_t nmarks, capmarks;
 };
 
 /*
@@ -384,32 +393,83 @@ usec_now(void)
 
 static void project_analyse(struct project *p);
 
+#define HASH_MARK_EVERY 512
+
 struct hash_walk {
+	struct project *p;
 	struct manifest_hasher *h;
+	size_t idx;
 	uint64_t bytes;
-	struct ctx_error *err;
 };
+
+static void
+marks_drop(struct project *p, size_t keep)
+{
+	while (p->nmarks > keep)
+		manifest_hasher_free(p->marks[--p->nmarks].h);
+}
+
+/* A mark at w->idx (best effort: without one, a later change re-hashes
+ * from further back). */
+static void
+mark_here(struct hash_walk *w)
+{
+	struct project *p = w->p;
+	struct hash_mark *v;
+	struct ctx_error err;
+
+	if (p->nmarks == p->capmarks) {
+		size_t cap = p->capmarks ? p->capmarks * 2 : 32;
+		if ((v = realloc(p->marks, cap * sizeof(*v))) == NULL)
+			return;
+		p->marks = v;
+		p->capmarks = cap;
+	}
+	if ((p->marks[p->nmarks].h = manifest_hasher_dup(w->h, &err)) == NULL)
+		return;
+	p->marks[p->nmarks].idx = w->idx;
+	p->marks[p->nmarks].bytes = w->bytes;
+	p->nmarks++;
+}
 
 static int
 hash_one(void *arg, const struct entry *e)
 {
 	struct hash_walk *w = arg;
 
+	if (w->idx % HASH_MARK_EVERY == 0 && w->idx > 0 &&
+	    (w->p->nmarks == 0 || w->p->marks[w->p->nmarks - 1].idx < w->idx))
+		mark_here(w);
 	w->bytes += e->size;
-	return manifest_hasher_add(w->h, e, w->err);
+	w->idx++;
+	return manifest_hasher_add(w->h, e, &w->p->error);
 }
 
-/* The context's hash (and bytes), from the store an entry at a time: no
- * list of 14k entries is made for it on every change. */
+/*
+ * The context's hash (and bytes), from the store an entry at a time (no
+ * list of 14k entries is made for it), resumed from the last midstate at
+ * or before entry from: what comes before from is unchanged.
+ */
 static int
-hash_store(struct project *p)
+hash_store(struct project *p, size_t from)
 {
-	struct hash_walk w = { NULL, 0, &p->error };
+	struct hash_walk w = { p, NULL, 0, 0 };
+	size_t k = p->nmarks;
 	int rc = -1;
 
-	if ((w.h = manifest_hasher_new(&p->error)) == NULL)
+	while (k > 0 && p->marks[k - 1].idx > from)
+		k--;
+	marks_drop(p, k);
+	if (k > 0) {
+		w.h = manifest_hasher_dup(p->marks[k - 1].h, &p->error);
+		w.idx = p->marks[k - 1].idx;
+		w.bytes = p->marks[k - 1].bytes;
+	} else {
+		w.h = manifest_hasher_new(&p->error);
+	}
+	if (w.h == NULL)
 		return -1;
-	if (ctxstore_each(&p->store, &p->tree, hash_one, &w) == 0 &&
+	if (ctxstore_each_from(&p->store, &p->tree, w.idx, hash_one, &w) == 0 &&
 	    manifest_hasher_end(w.h, p->hash, &p->error) == 0) {
 		p->bytes = w.bytes;
 		rc = 0;
@@ -422,8 +482,9 @@ hash_store(struct project *p)
 
 static void schedule_analysis(struct project *p);
 
+/* from: the first entry that may differ since the last hash (0: all). */
 static void
-finish(struct project *p, bool ok, bool always)
+finish(struct project *p, bool ok, bool always, size_t from)
 {
 	char old_hash[MANIFEST_HASH_SIZE];
 	enum project_state old_state = p->state;
@@ -431,10 +492,10 @@ finish(struct project *p, bool ok, bool always)
 
 	memcpy(old_hash, p->hash, sizeof(old_hash));
 	p->state = PROJECT_ERROR;
-	if (ok && hash_store(p) == 0)
+	if (ok && hash_store(p, from) == 0)
 		p->state = PROJECT_READY;
-	log_debug("%s: manifest hashed in %.2f ms", p->root,
-	    (double)(usec_now() - t0) / 1000);
+	log_debug("%s: manifest hashed from entry %zu of %zu in %.2f ms",
+	    p->root, from, p->store.n, (double)(usec_now() - t0) / 1000);
 	if (always || old_state != p->state ||
 	    memcmp(old_hash, p->hash, sizeof(old_hash)) != 0) {
 		clock_gettime(CLOCK_REALTIME, &p->last_change);
@@ -617,7 +678,7 @@ recompute_full(struct project *p, bool always)
 	} else {
 		ctxstore_free(&p->store);
 	}
-	finish(p, ok, always);
+	finish(p, ok, always, 0);
 }
 
 static int
@@ -639,7 +700,7 @@ recompute_content(struct project *p)
 {
 	struct tree *t = &p->tree;
 	struct ctxstore_list sub;
-	size_t i, j, nat = 0, *at = malloc((t->nchanged + 1) * sizeof(*at));
+	size_t i, j, from, nat = 0, *at = malloc((t->nchanged + 1) * sizeof(*at));
 	int rc = 0;
 
 	if (at == NULL) {
@@ -665,7 +726,7 @@ recompute_content(struct project *p)
 	memset(&p->error, 0, sizeof(p->error));
 	if (ctxstore_list(&p->store, t, at, nat, &sub, &p->error) < 0) {
 		free(at);
-		finish(p, false, false);
+		finish(p, false, false, 0);
 		return;
 	}
 	for (i = 0; i < nat; i++)
@@ -675,8 +736,9 @@ recompute_content(struct project *p)
 	for (i = 0; rc == 0 && i < nat; i++)
 		rc = ctxstore_update(&p->store, t, at[i], &sub.l.v[i], &p->error);
 	ctxstore_list_free(&sub);
+	from = at[0];	/* sorted: the first entry whose record changed */
 	free(at);
-	finish(p, rc == 0, false);
+	finish(p, rc == 0, false, from);
 }
 
 static bool
@@ -1033,6 +1095,8 @@ project_free(struct project *p)
 		close(p->rootfd);
 	context_free(&p->ctx);
 	ctxstore_free(&p->store);
+	marks_drop(p, 0);
+	free(p->marks);
 	json_decref(p->warnings);
 	json_decref(p->findings);
 	json_decref(p->report);

@@ -75,5 +75,8 @@ void ctxstore_list_free(struct ctxstore_list *out);
  * Stops at fn's first non-zero return, and returns it. */
 int ctxstore_each(const struct ctxstore *s, const struct tree *t,
     int (*fn)(void *arg, const struct entry *e), void *arg);
+/* The same from entry start on. */
+int ctxstore_each_from(const struct ctxstore *s, const struct tree *t,
+    size_t start, int (*fn)(void *arg, const struct entry *e), void *arg);
 
 #endif

@@ -58,6 +58,10 @@ int manifest_hasher_add(struct manifest_hasher *h, const struct entry *e,
 int manifest_hasher_end(struct manifest_hasher *h, char out[MANIFEST_HASH_SIZE],
     struct ctx_error *err);
 void manifest_hasher_free(struct manifest_hasher *h);
+/* A copy of h that goes on from the records added so far (a midstate, to
+ * resume from after a change further on); NULL (err filled) on no memory. */
+struct manifest_hasher *manifest_hasher_dup(struct manifest_hasher *h,
+    struct ctx_error *err);
 
 /* Writes "sha256:<hex>" of text[0..len) into out.  Returns 0 or -1. */
 int manifest_text_hash(const char *text, size_t len,

@@ -236,6 +236,47 @@ test_whole(void **state)
 	release(&f);
 }
 
+struct each_state {
+	const struct entry_list *want;
+	size_t i;
+};
+
+static int
+each_check(void *arg, const struct entry *e)
+{
+	struct each_state *st = arg;
+
+	assert_true(st->i < st->want->n);
+	assert_same_entry(e, &st->want->v[st->i]);
+	st->i++;
+	return 0;
+}
+
+/* ctxstore_each() makes the entries ctxstore_list() makes, from any start
+ * (paths from the parent's kept prefix, links in place). */
+static void
+test_each(void **state)
+{
+	struct fixture f;
+	struct ctxstore s;
+	struct each_state st;
+	struct ctx_error err;
+	size_t start;
+
+	(void)state;
+	build(&f);
+	ctxstore_init(&s);
+	assert_int_equal(ctxstore_set(&s, &f.t, &f.c.entries, &err), 0);
+	for (start = 0; start <= s.n; start++) {
+		st.want = &f.c.entries;
+		st.i = start;
+		assert_int_equal(ctxstore_each_from(&s, &f.t, start, each_check, &st), 0);
+		assert_int_equal(st.i, s.n);
+	}
+	ctxstore_free(&s);
+	release(&f);
+}
+
 int
 main(void)
 {
@@ -243,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_whole),
+		cmocka_unit_test(test_each),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
