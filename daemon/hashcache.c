@@ -45,6 +45,7 @@
 #include <openssl/evp.h>
 
 #include "hashcache.h"
+#include "statefile.h"
 
 #define HASHCACHE_VERSION	1
 #define HASHCACHE_HDR_SIZE	72
@@ -282,56 +283,6 @@ hashcache_unslot(struct hashcache *c, size_t i)
 	c->slots[i] = 0;
 }
 
-static int
-hashcache_default_path(char **out)
-{
-	const char *base;
-	struct passwd pw, *pwp = NULL;
-	char *buf = NULL;
-	int rc;
-
-	*out = NULL;
-	/* The XDG base directory spec: relative values are to be ignored. */
-	base = getenv("XDG_STATE_HOME");
-	if (base != NULL && base[0] == '/')
-		return asprintf(out, "%s/ctxd/hashcache", base) < 0 ? -1 : 0;
-	base = getenv("HOME");
-	if (base == NULL || base[0] != '/') {
-		/* getpwuid_r: the daemon's digest threads may be running. */
-		if ((buf = malloc(16384)) == NULL)
-			return -1;
-		if (getpwuid_r(getuid(), &pw, buf, 16384, &pwp) != 0 ||
-		    pwp == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/') {
-			free(buf);
-			return 0;
-		}
-		base = pw.pw_dir;
-	}
-	rc = asprintf(out, "%s/.local/state/ctxd/hashcache", base) < 0 ? -1 : 0;
-	free(buf);
-	return rc;
-}
-
-/* read(2) until n bytes or end of file; the byte count, or -1. */
-static ssize_t
-hashcache_read_full(int fd, unsigned char *p, size_t n)
-{
-	size_t done = 0;
-	ssize_t got;
-
-	while (done < n) {
-		got = read(fd, p + done, n - done);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		done += (size_t)got;
-	}
-	return (ssize_t)done;
-}
-
 /*
  * Loads the open file fd into the empty cache c.  0: loaded; 1: refused,
  * why says why (c may then hold part of the file: the caller empties it);
@@ -359,7 +310,7 @@ hashcache_load_fd(struct hashcache *c, int fd, char *why, size_t whylen,
 		snprintf(why, whylen, "not a regular file");
 		return 1;
 	}
-	if ((got = hashcache_read_full(fd, hdr, sizeof(hdr))) < 0) {
+	if ((got = statefile_read_full(fd, hdr, sizeof(hdr))) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return 1;
 	}
@@ -423,7 +374,7 @@ hashcache_load_fd(struct hashcache *c, int fd, char *why, size_t whylen,
 	}
 	for (left = count; left > 0; left -= n) {
 		n = left < HASHCACHE_CHUNK ? left : HASHCACHE_CHUNK;
-		got = hashcache_read_full(fd, buf, n * HASHCACHE_REC_SIZE);
+		got = statefile_read_full(fd, buf, n * HASHCACHE_REC_SIZE);
 		if (got < 0) {
 			snprintf(why, whylen, "%s", strerror(errno));
 			goto out;
@@ -492,7 +443,7 @@ hashcache_open(const char *path, char **warn, struct ctx_error *err)
 		goto fail;
 	if (path != NULL)
 		c->path = strdup(path);
-	else if (hashcache_default_path(&c->path) == -1)
+	else if (statefile_path("hashcache", &c->path) == -1)
 		goto nomem;
 	if (path != NULL && c->path == NULL)
 		goto nomem;
@@ -668,30 +619,6 @@ hashcache_write_full(int fd, const unsigned char *p, size_t n, off_t off)
 	return 0;
 }
 
-/* Creates the missing directories above path, mode 0700 (XDG spec). */
-static int
-hashcache_mkdirs(const char *path, struct ctx_error *err)
-{
-	char *dir, *p;
-	int rc = 0;
-
-	if ((dir = strdup(path)) == NULL)
-		return ctx_error_nomem(err);
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		/* chmod: a umask such as 0277 must not leave it unwritable. */
-		if (mkdir(dir, 0700) == 0)
-			chmod(dir, 0700);
-		else if (errno != EEXIST) {
-			rc = ctx_error_sys(err, errno, "%s", dir);
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 static int
 hashcache_write_fd(struct hashcache *c, int fd, int64_t now_ns,
     int64_t gran_ns, struct ctx_error *err)
@@ -783,7 +710,7 @@ hashcache_save_at(struct hashcache *c, bool prune, int64_t now_ns,
 		return ctx_error_nomem(err);
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT) {
-		if (hashcache_mkdirs(c->path, err) == -1)
+		if (statefile_mkdirs(c->path, err) == -1)
 			goto out;
 		/* A failed mkostemp(3) may have filled in the X's. */
 		memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);

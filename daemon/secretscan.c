@@ -35,6 +35,7 @@
 #endif
 
 #include "secretscan.h"
+#include "statefile.h"
 
 /*
  * The rules, in enum secretscan_rule order.  prefix is how many bytes of a
@@ -1120,51 +1121,7 @@ static const unsigned char scf_magic[8] = {
 int
 secretscan_cache_path(char **out)
 {
-	const char *base;
-	struct passwd pw, *pwp = NULL;
-	char *buf = NULL;
-	int rc;
-
-	*out = NULL;
-	/* The XDG base directory spec: relative values are to be ignored. */
-	base = getenv("XDG_STATE_HOME");
-	if (base != NULL && base[0] == '/')
-		return asprintf(out, "%s/ctxd/scancache", base) < 0 ? -1 : 0;
-	base = getenv("HOME");
-	if (base == NULL || base[0] != '/') {
-		/* getpwuid_r: other threads may be running. */
-		if ((buf = malloc(16384)) == NULL)
-			return -1;
-		if (getpwuid_r(getuid(), &pw, buf, 16384, &pwp) != 0 ||
-		    pwp == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/') {
-			free(buf);
-			return 0;
-		}
-		base = pw.pw_dir;
-	}
-	rc = asprintf(out, "%s/.local/state/ctxd/scancache", base) < 0 ? -1 : 0;
-	free(buf);
-	return rc;
-}
-
-/* read(2) until n bytes or end of file; the byte count, or -1. */
-static ssize_t
-read_full(int fd, unsigned char *p, size_t n)
-{
-	size_t done = 0;
-	ssize_t got;
-
-	while (done < n) {
-		got = read(fd, p + done, n - done);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		done += (size_t)got;
-	}
-	return (ssize_t)done;
+	return statefile_path("scancache", out);
 }
 
 static int
@@ -1314,7 +1271,7 @@ scf_load_fd(const struct secretscan *s, struct cache *c, int fd, char *why,
 		return refuse(why, whylen, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return refuse(why, whylen, "not a regular file");
-	if ((got = read_full(fd, hdr, sizeof(hdr))) < 0)
+	if ((got = statefile_read_full(fd, hdr, sizeof(hdr))) < 0)
 		return refuse(why, whylen, "%s", strerror(errno));
 	if (memcmp(hdr, scf_magic, (size_t)got < sizeof(scf_magic) ?
 	    (size_t)got : sizeof(scf_magic)) != 0)
@@ -1328,7 +1285,7 @@ scf_load_fd(const struct secretscan *s, struct cache *c, int fd, char *why,
 	blen = (size_t)st.st_size - SCF_HDR_SIZE;
 	if ((body = malloc(blen + 1)) == NULL)
 		return -1;
-	if ((got = read_full(fd, body, blen)) < 0)
+	if ((got = statefile_read_full(fd, body, blen)) < 0)
 		refuse(why, whylen, "%s", strerror(errno));
 	else if ((size_t)got != blen)
 		refuse(why, whylen, "truncated while being read");
@@ -1396,30 +1353,6 @@ secretscan_cache_load(struct secretscan *s, const char *path, char **warn,
 	}
 	free(def);
 	return rc == -1 ? ctx_error_nomem(err) : 0;
-}
-
-/* Creates the missing directories above path, mode 0700 (XDG spec). */
-static int
-scf_mkdirs(const char *path, struct ctx_error *err)
-{
-	char *dir, *p;
-	int rc = 0;
-
-	if ((dir = strdup(path)) == NULL)
-		return ctx_error_nomem(err);
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		/* chmod: a umask such as 0277 must not leave it unwritable. */
-		if (mkdir(dir, 0700) == 0)
-			chmod(dir, 0700);
-		else if (errno != EEXIST) {
-			rc = ctx_error_sys(err, errno, "%s", dir);
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return rc;
 }
 
 /* k encoded records of buf into md, or else to fd. */
@@ -1555,7 +1488,7 @@ scf_save(const struct secretscan *s, const char *path, struct ctx_error *err)
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
 		return ctx_error_nomem(err);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT) {
-		if (scf_mkdirs(path, err) == -1)
+		if (statefile_mkdirs(path, err) == -1)
 			goto out;
 		/* A failed mkostemp(3) may have filled in the X's. */
 		memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);

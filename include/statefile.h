@@ -1,0 +1,31 @@
+/*
+ * The daemon's files under $XDG_STATE_HOME/ctxd/ (the digest cache, the
+ * scan cache): where they live, and the careful reads and directory
+ * creation their loaders and savers share.
+ *
+ * Ownership: statefile_path() returns a malloc'ed path the caller frees.
+ */
+#ifndef CTXD_STATEFILE_H
+#define CTXD_STATEFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * $XDG_STATE_HOME/ctxd/NAME when XDG_STATE_HOME is absolute (the XDG spec
+ * ignores relative values), else ~/.local/state/ctxd/NAME ($HOME, else the
+ * passwd entry).  0 with *out NULL when there is no home at all; -1 when
+ * out of memory.
+ */
+int statefile_path(const char *name, char **out);
+
+/* read(2) until n bytes or end of file; the byte count, or -1 (errno). */
+ssize_t statefile_read_full(int fd, void *p, size_t n);
+
+/* Creates the missing directories above path, mode 0700 (XDG spec),
+ * whatever the umask.  -1 with err naming the directory that failed. */
+int statefile_mkdirs(const char *path, struct ctx_error *err);
+
+#endif
