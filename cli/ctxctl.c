@@ -199,6 +199,12 @@ run_command(const char *cmd, struct cli *cli)
 	char hash[MANIFEST_HASH_SIZE];
 	int rc;
 
+	/* BuildKit's listing is names only: no file needs reading (one it
+	 * cannot read is sent empty, and listed all the same).  The classic
+	 * builder refuses a context with an unreadable file its pre-check
+	 * let through (re-included by a `!`): only reading tells. */
+	cli->ctx.no_digest = strcmp(cmd, "ls") == 0 &&
+	    cli->ctx.builder == BUILDER_BUILDKIT;
 	if (context_build(&cli->ctx, &c, &err) < 0) {
 		fprintf(stderr, "ctxctl: %s\n", err.msg);
 		return EXIT_REFUSED;
