@@ -379,12 +379,8 @@ static int
 entry_cmp(const void *x, const void *y)
 {
 	const struct entry *a = x, *b = y;
-	size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
-	int c = memcmp(a->path, b->path, n);
 
-	if (c != 0)
-		return c;
-	return (a->path_len > b->path_len) - (a->path_len < b->path_len);
+	return entry_path_cmp(a->path, a->path_len, b->path, b->path_len);
 }
 
 static bool

@@ -256,14 +256,6 @@ entry_path(const struct ctxstore *s, const struct tree *t, size_t i,
 	return (long)len;
 }
 
-static int
-path_cmp(const char *a, size_t na, const char *b, size_t nb)
-{
-	int c = memcmp(a, b, na < nb ? na : nb);
-
-	return c != 0 ? c : (na > nb) - (na < nb);
-}
-
 long
 ctxstore_find(const struct ctxstore *s, const struct tree *t, int32_t id)
 {
@@ -281,7 +273,7 @@ ctxstore_find(const struct ctxstore *s, const struct tree *t, int32_t id)
 		int c;
 		if ((gl = entry_path(s, t, (size_t)mid, got, sizeof(got))) < 0)
 			return -1;
-		c = path_cmp(got, (size_t)gl, want, (size_t)wl);
+		c = entry_path_cmp(got, (size_t)gl, want, (size_t)wl);
 		if (c == 0)
 			return ctxstore_node(s, (size_t)mid) == id ? mid : -1;
 		if (c < 0)

@@ -94,16 +94,20 @@ entry_list_add(struct entry_list *l, const char *path, size_t len,
 	return e;
 }
 
+int
+entry_path_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+
+	return c != 0 ? c : (na > nb) - (na < nb);
+}
+
 static int
 entry_cmp(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	size_t n = x->path_len < y->path_len ? x->path_len : y->path_len;
-	int c = memcmp(x->path, y->path, n);
 
-	if (c != 0)
-		return c;
-	return (x->path_len > y->path_len) - (x->path_len < y->path_len);
+	return entry_path_cmp(x->path, x->path_len, y->path, y->path_len);
 }
 
 void

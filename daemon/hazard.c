@@ -119,12 +119,8 @@ static int
 dirref_cmp(const void *x, const void *y)
 {
 	const struct dirref *a = x, *b = y;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->path, b->path, n);
 
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+	return entry_path_cmp(a->path, a->len, b->path, b->len);
 }
 
 static int
@@ -831,14 +827,9 @@ static int
 agg_cmp(const void *x, const void *y)
 {
 	const struct agg *a = x, *b = y;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->path, b->path, n);
+	int c = entry_path_cmp(a->path, a->len, b->path, b->len);
 
-	if (c != 0)
-		return c;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return strcmp(a->r->id, b->r->id);
+	return c != 0 ? c : strcmp(a->r->id, b->r->id);
 }
 
 static json_t *
@@ -923,18 +914,6 @@ hazard_scan(const struct entry_list *l)
 
 	memset(&opt, 0, sizeof(opt));
 	opt.rootfd = -1;
-	return hazard_run(l, &opt, NULL);
-}
-
-json_t *
-hazard_scan_at(const struct entry_list *l, int rootfd, const char *root)
-{
-	struct hazard_options opt;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.rootfd = rootfd;
-	opt.root = root;
-	opt.scan = secretscan_shared();
 	return hazard_run(l, &opt, NULL);
 }
 

@@ -305,15 +305,14 @@ entry_node(struct project *p, struct entry *e)
  * what neither knows, while the walk goes on.
  */
 static bool
-project_known(void *arg, struct entry *e)
+known_digest(struct project *p, struct entry *e, bool use_cache)
 {
-	struct project *p = arg;
-	struct tree_node *n = tree_node(&p->tree, e->node);
+	struct tree_node *n = entry_node(p, e);
 	struct hashcache_key key;
 
 	if (n == NULL || !S_ISREG(n->mode) || e->size != n->size)
 		return false;
-	if (!n->digest_ok && cache_load() != NULL) {
+	if (!n->digest_ok && use_cache && cache_load() != NULL) {
 		key_of(&p->tree, n, &key);
 		n->digest_ok = hashcache_get(cache, &key, n->digest);
 	}
@@ -322,6 +321,12 @@ project_known(void *arg, struct entry *e)
 	memcpy(e->digest, n->digest, sizeof(e->digest));
 	e->flags |= ENTRY_DIGESTED;
 	return true;
+}
+
+static bool
+project_known(void *arg, struct entry *e)
+{
+	return known_digest(arg, e, true);
 }
 
 /* Fills what the tree or (use_cache) the cache already knows; the rest is
@@ -343,18 +348,9 @@ fill_digests(struct project *p, struct entry_list *l, bool use_cache,
 
 	for (i = 0; i < l->n; i++) {
 		struct entry *e = &l->v[i];
-		if (e->type != ENTRY_FILE || (e->flags & (ENTRY_INLINE | ENTRY_EMPTY |
-		    ENTRY_DIGESTED)) || (n = entry_node(p, e)) == NULL)
-			continue;
-		if (!n->digest_ok && use_cache && cache_load() != NULL) {
-			key_of(&p->tree, n, &key);
-			n->digest_ok = hashcache_get(cache, &key, n->digest);
-		}
-		if (n->digest_ok) {
-			memcpy(e->digest, n->digest, sizeof(e->digest));
-			e->size = n->size;
-			e->flags |= ENTRY_DIGESTED;
-		}
+		if (e->type == ENTRY_FILE && !(e->flags & (ENTRY_INLINE |
+		    ENTRY_EMPTY | ENTRY_DIGESTED)))
+			(void)known_digest(p, e, use_cache);
 	}
 	memset(&dopt, 0, sizeof(dopt));
 	dopt.unreadable_empty = p->builder == BUILDER_BUILDKIT;

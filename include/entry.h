@@ -76,6 +76,9 @@ void entry_list_free(struct entry_list *l);
 struct entry *entry_list_add(struct entry_list *l, const char *path, size_t len,
     struct ctx_error *err);
 
+/* The manifest order of two paths: by raw bytes, a prefix first. */
+int entry_path_cmp(const char *a, size_t na, const char *b, size_t nb);
+
 /* Sorts by raw path bytes (the manifest order of context-hash.md). */
 void entry_list_sort(struct entry_list *l);
 

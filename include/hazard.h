@@ -57,11 +57,6 @@ json_t *hazard_run(const struct entry_list *l, const struct hazard_options *opt,
 /* hazard_run() with names and sizes only (no reads). */
 json_t *hazard_scan(const struct entry_list *l);
 
-/* hazard_run() as the daemon runs it: every rule, the process-wide content
- * scanner (secretscan_shared()) whose digest cache spares unchanged files. */
-json_t *hazard_scan_at(const struct entry_list *l, int rootfd,
-    const char *root);
-
 /*
  * The content scan in the hashing pass: a reader for context_build()
  * (context_options.scan, see digest.h) that scans each file hazard_run()
