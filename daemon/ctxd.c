@@ -26,7 +26,8 @@
 #include "sockpath.h"
 
 static const char usage_text[] =
-"usage: ctxd [--socket PATH] [--idle-timeout SECONDS] [--foreground] [--verbose]\n"
+"usage: ctxd [--socket PATH] [--idle-timeout SECONDS] [--max-projects N]\n"
+"            [--foreground] [--verbose]\n"
 "\n"
 "The ctxd daemon: keeps the build context of the watched directories and\n"
 "answers ctxctl over a Unix socket.  Runs in the foreground and logs to\n"
@@ -39,6 +40,9 @@ static const char usage_text[] =
 "      --idle-timeout SECONDS\n"
 "                      unwatch a project no client has asked about for this\n"
 "                      long and nobody subscribes to (default 86400; 0: never)\n"
+"      --max-projects N\n"
+"                      watch at most N projects: a new one then replaces the\n"
+"                      least recently used without a subscriber (default 4096)\n"
 "      --foreground    accepted for compatibility: ctxd never forks\n"
 "  -v, --verbose       log every client connection and request\n"
 "  -h, --help          this help\n"
@@ -52,15 +56,16 @@ static const struct option longopts[] = {
 	{"socket", required_argument, NULL, 's'},
 	{"foreground", no_argument, NULL, 'F'},
 	{"idle-timeout", required_argument, NULL, 'I'},
+	{"max-projects", required_argument, NULL, 'M'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
-/* A whole decimal number of seconds, at most ten years. */
+/* A whole decimal number, at most max. */
 static int
-parse_seconds(const char *s, uint64_t *out)
+parse_count(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -69,7 +74,7 @@ parse_seconds(const char *s, uint64_t *out)
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 10ull * 366 * 24 * 3600)
+	if (errno != 0 || *end != '\0' || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -104,7 +109,7 @@ main(int argc, char **argv)
 	sd_event *loop = NULL;
 	sigset_t mask;
 	bool verbose = false;
-	uint64_t idle_sec = REGISTRY_IDLE_DEFAULT_SEC;
+	uint64_t idle_sec = REGISTRY_IDLE_DEFAULT_SEC, max_projects = REGISTRY_MAX;
 	int ch, r, i;
 	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
 
@@ -123,9 +128,18 @@ main(int argc, char **argv)
 		case 'F':
 			break;
 		case 'I':
-			if (parse_seconds(optarg, &idle_sec) < 0) {
+			if (parse_count(optarg, 10ull * 366 * 24 * 3600, &idle_sec) < 0) {
 				fprintf(stderr, "ctxd: --idle-timeout: '%s' is not a "
 				    "number of seconds\nTry 'ctxd --help'.\n", optarg);
+				return 2;
+			}
+			break;
+		case 'M':
+			if (parse_count(optarg, REGISTRY_MAX, &max_projects) < 0 ||
+			    max_projects == 0) {
+				fprintf(stderr, "ctxd: --max-projects: '%s' is not a "
+				    "number from 1 to %d\nTry 'ctxd --help'.\n", optarg,
+				    REGISTRY_MAX);
 				return 2;
 			}
 			break;
@@ -172,7 +186,7 @@ main(int argc, char **argv)
 			fatalx("sd_event_add_signal: %s", strerror(-r));
 	if (conn_init(loop, &err) < 0)
 		fatalx("%s", err.msg);
-	registry_init(loop, idle_sec);
+	registry_init(loop, idle_sec, (size_t)max_projects);
 	if ((srv = server_open(loop, path, &err)) == NULL)
 		fatalx("%s", err.msg);
 	log_info("listening on %s%s (pid %ld, protocol %s)", server_path(srv),

@@ -18,6 +18,7 @@ static size_t nprojects, cap;
 static sd_event *registry_loop;
 static sd_event_source *idle_timer;
 static uint64_t idle_usec;		/* 0: never */
+static size_t max_projects = REGISTRY_MAX;
 
 static uint64_t
 now_usec(void)
@@ -58,9 +59,10 @@ registry_on_event(void *arg, struct project *p, json_t *event)
 }
 
 void
-registry_init(sd_event *loop, uint64_t idle_sec)
+registry_init(sd_event *loop, uint64_t idle_sec, size_t max)
 {
 	registry_loop = loop;
+	max_projects = max > 0 ? max : 1;
 	idle_usec = idle_sec > UINT64_MAX / 1000000 ? UINT64_MAX / 2 :
 	    idle_sec * 1000000;
 	if (idle_usec == 0 ||
@@ -99,7 +101,7 @@ registry_find(const struct project_options *opt)
 	return NULL;
 }
 
-/* Makes room at REGISTRY_MAX: the least recently used project without a
+/* Makes room at max_projects: the least recently used project without a
  * subscriber goes.  -1 when every project has one. */
 static int
 evict_lru(void)
@@ -112,8 +114,8 @@ evict_lru(void)
 			lru = i;
 	if (lru == nprojects)
 		return -1;
-	log_info("%s: least recently used of %d projects", project_root(projects[lru]),
-	    REGISTRY_MAX);
+	log_info("%s: least recently used of %zu projects", project_root(projects[lru]),
+	    max_projects);
 	registry_remove(projects[lru]);
 	return 0;
 }
@@ -128,9 +130,9 @@ registry_watch(const struct project_options *opt, int *created,
 	*created = 0;
 	if ((p = registry_find(opt)) != NULL)
 		return p;
-	if (nprojects >= REGISTRY_MAX && evict_lru() < 0) {
-		ctx_error_set(err, CTX_ERR_USAGE, "too many projects watched (%d, "
-		    "each with a subscriber): unwatch some", REGISTRY_MAX);
+	if (nprojects >= max_projects && evict_lru() < 0) {
+		ctx_error_set(err, CTX_ERR_USAGE, "too many projects watched (%zu, "
+		    "each with a subscriber): unwatch some", max_projects);
 		return NULL;
 	}
 	if (nprojects == cap) {

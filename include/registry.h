@@ -4,7 +4,8 @@
  *
  * Projects nobody asks about go away: one not used (asked about by a
  * client) for the idle timeout, with no subscriber, is unwatched (ctxctl
- * registers it again on its next use); and at REGISTRY_MAX a new project
+ * registers it again on its next use); and at the most (ctxd
+ * --max-projects, REGISTRY_MAX by default) a new project
  * takes the place of the least recently used one without a subscriber.
  *
  * Ownership: the registry owns its projects; pointers it returns stay valid
@@ -28,8 +29,9 @@
 /* Unused projects are unwatched after this long (ctxd --idle-timeout). */
 #define REGISTRY_IDLE_DEFAULT_SEC (24 * 3600)
 
-/* idle_sec: the idle timeout, 0 for none. */
-void registry_init(sd_event *loop, uint64_t idle_sec);
+/* idle_sec: the idle timeout, 0 for none; max: the most projects watched
+ * at once (at least 1). */
+void registry_init(sd_event *loop, uint64_t idle_sec, size_t max);
 void registry_free(void);
 
 /* The project for opt, or NULL; marks it used. */

@@ -492,5 +492,65 @@ else
 fi
 stop
 
+# ---- at --max-projects, the least recently used project goes ---------------
+# --max-projects 2: a, b, then c is asked for after b was asked for again,
+# so a goes; with a subscriber on b (and c), a new d is refused.
+fresh
+stop
+for x in a b c d; do mkdir -p "$d/$x"; printf 'FROM scratch\nCOPY . /\n' >"$d/$x/Dockerfile"; done
+"${ctxd[@]}" --socket "$CTXD_SOCKET" --max-projects 2 2>"$w/ctxd.log" &
+dpid=$!
+pids+=("$dpid")
+until_ok 5 test -S "$CTXD_SOCKET"
+c hash "$d/a" >/dev/null && c hash "$d/b" >/dev/null && c hash "$d/b" >/dev/null &&
+    c hash "$d/c" >/dev/null
+got=$(listed)
+if [ "$got" = "b c" ] && grep -q "$d/a: least recently used of 2 projects" "$w/ctxd.log"; then
+	ok lru-project-evicted
+else
+	bad lru-project-evicted "listed: $got" "$(tail -3 "$w/ctxd.log")"
+fi
+subscribe "$w/ev.b" "$d/b"
+subscribe "$w/ev.c" "$d/c"
+err=$(c hash "$d/d" 2>&1); rc=$?
+if [ $rc = 1 ] && [ "$err" = "ctxctl: too many projects watched (2, each with a subscriber): unwatch some" ] &&
+    [ "$(listed)" = "b c" ]; then
+	ok lru-refused-when-all-subscribed
+else
+	bad lru-refused-when-all-subscribed "rc $rc: $err" "listed: $(listed)"
+fi
+stop
+
+# ---- bad options are refused --------------------------------------------------
+for opt in "--idle-timeout x" "--idle-timeout -1" "--max-projects 0" "--max-projects 4097"; do
+	# shellcheck disable=SC2086
+	err=$("${ctxd[@]}" --socket "$work/never.sock" $opt 2>&1 >/dev/null); rc=$?
+	if [ $rc = 2 ] && grep -q "^ctxd: ${opt%% *}: '${opt#* }' is not a number" <<<"$err" &&
+	    [ ! -e "$work/never.sock" ]; then
+		ok "bad-option ${opt// /=}"
+	else
+		bad "bad-option ${opt// /=}" "rc $rc: $err"
+	fi
+done
+
+# ---- the manifest hash resumes from midstates -------------------------------
+# 1,600 files (midstates every 512 entries): a change near the start, in
+# the middle and at the end, each time the daemon's hash is --no-daemon's.
+fresh
+for i in $(seq -w 1600); do echo "f $i" >"$d/f$i"; done
+printf 'FROM scratch\nCOPY . /\n' >"$d/Dockerfile"
+c hash --builder classic "$d" >/dev/null
+for i in 0005 0800 1600 0520 1024; do
+	h0=$(c hash --builder classic "$d")
+	echo "changed $i" >>"$d/f$i"
+	changed() { [ "$(c hash --builder classic "$d")" != "$h0" ]; }
+	if until_ok 5 changed && same_hash --builder classic "$d"; then
+		ok "midstate-resume-f$i"
+	else
+		bad "midstate-resume-f$i" "$(c hash --builder classic "$d")" "$(c hash --no-daemon --builder classic "$d")"
+	fi
+done
+stop
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
