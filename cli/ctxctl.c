@@ -158,7 +158,9 @@ static const char *const command_help[][2] = {
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
 	    "Prints the daemon's view of DIR (registering it first): state, "
 	    "entries, bytes,\nhash, findings, watches, last change; --json: one "
-	    "JSON object.\n"},
+	    "JSON object, whose\n\"analysis\" is \"pending\" while the findings "
+	    "are still those of the context\nbefore the last change (for some "
+	    "tens of milliseconds; `check` waits for\nthem).\n"},
 	{"watch", "usage: ctxctl watch [--json] [-f DOCKERFILE] [--builder "
 	    "classic|buildkit] [--target STAGE] [--build-arg K=V] [DIR]\n"
 	    "Registers DIR with the daemon and prints its events (context, "
