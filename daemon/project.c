@@ -506,9 +506,12 @@ finish(struct project *p, bool ok, bool always, size_t from)
 static void
 schedule_analysis(struct project *p)
 {
-	uint64_t now = 0, when;
+	/* Not sd_event_now(): that is when the loop woke, before the walk
+	 * that got us here, and a walk longer than the quiet period would
+	 * run the analysis at once, ahead of the clients waiting for the
+	 * hash. */
+	uint64_t now = usec_now(), when;
 
-	sd_event_now(p->loop, CLOCK_MONOTONIC, &now);
 	if (!p->analysis_pending)
 		p->analysis_since = now;
 	p->analysis_pending = true;

@@ -923,15 +923,23 @@ tv_readlink(void *ctx, int dir, const char *name, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-/* Readability is the file system's to say: ask it (rare: excluded
- * directories the classic pre-check lists, files not plainly ours). */
+static int tv_lstat(void *ctx, int dir, const char *name, struct stat *st);
+
+/* Readability is the file system's to say: ask it, unless the directory is
+ * plainly ours to read (the classic pre-check lists every excluded
+ * directory: each node_modules, .git and venv of the tree). */
 static int
 tv_probe(void *ctx, int dir, const char *name)
 {
 	struct tree *t = ctx;
+	struct stat st;
 	int fd, rc, e;
 
-	if (tv_child(t, dir, name) < 0 || (fd = open_node(t, dir, false)) < 0)
+	if (tv_lstat(t, dir, name, &st) < 0)
+		return -1;
+	if (fsview_plainly_readable(&st))
+		return 0;
+	if ((fd = open_node(t, dir, false)) < 0)
 		return -1;
 	rc = fsview_probe_at(fd, name);
 	e = errno;
