@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "dfgraph.h"
+#include "dfmount.h"
 #include "dfsource.h"
 #include "dockerfile.h"
 #include "gocsv.h"
@@ -610,271 +611,6 @@ reach(const struct bp *b, size_t i, unsigned char *r)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static bool
-parse_bool_go(const char *v, bool *out)
-{
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const f[] = { "0", "f", "F", "FALSE", "false",
-	    "False" };
-	size_t i;
-
-	for (i = 0; i < 6; i++) {
-		if (strcmp(v, t[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strcmp(v, f[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool
-parse_uint32_go(const char *v, int base)
-{
-	unsigned long long acc = 0;
-
-	if (*v == '\0')
-		return false;
-	for (; *v; v++) {
-		int d = *v - '0';
-
-		if (d < 0 || d >= base)
-			return false;
-		acc = acc * (unsigned)base + (unsigned)d;
-		if (acc > 0xFFFFFFFFull)
-			return false;
-	}
-	return true;
-}
-
-/* go-units RAMInBytes: ^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$ */
-static bool
-ram_in_bytes_ok(const char *v)
-{
-	const char *p = v;
-
-	if (!(*p >= '0' && *p <= '9'))
-		return false;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	while (*p == '.' && p[1] >= '0' && p[1] <= '9') {
-		p++;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == ' ')
-		p++;
-	if (*p && strchr("kKmMgGtTpP", *p))
-		p++;
-	if (*p == 'i' || *p == 'I')
-		p++;
-	if (*p == 'b' || *p == 'B')
-		p++;
-	return *p == '\0';
-}
-
-struct mount {
-	char type[8];		/* bind cache tmpfs secret ssh */
-	char *from, *source, *target;
-	bool has_mode, has_uid, has_gid, has_sharing;
-	char *id;
-};
-
-static void
-mount_clear(struct mount *m)
-{
-	free(m->from);
-	free(m->source);
-	free(m->target);
-	free(m->id);
-	memset(m, 0, sizeof(*m));
-}
-
-/* parseMount with the expander (RunCommand.Expand), then validateMount. */
-static int
-mount_parse(struct bp *b, const char *val, const struct env *env, size_t line,
-    struct mount *m)
-{
-	char **f = NULL;
-	size_t n = 0, i;
-	int rc = -1;
-
-	memset(m, 0, sizeof(*m));
-	strcpy(m->type, "bind");
-	if (gocsv_read_record(val, &f, &n) == -1)
-		return bperr(b, line, "failed to parse csv mounts");
-	for (i = 0; i < n; i++) {
-		char *eq = strchr(f[i], '='), *key, *v = NULL, **slot = NULL;
-		size_t k;
-
-		key = strndup(f[i], eq ? (size_t)(eq - f[i]) : strlen(f[i]));
-		if (key == NULL) {
-			ctx_error_nomem(b->err);
-			goto out;
-		}
-		for (k = 0; key[k]; k++)
-			if (key[k] >= 'A' && key[k] <= 'Z')
-				key[k] = (char)(key[k] + 32);
-		if (eq == NULL) {
-			if (strcmp(key, "ro") == 0 || strcmp(key, "readonly") == 0 ||
-			    strcmp(key, "rw") == 0 || strcmp(key, "readwrite") == 0 ||
-			    (strcmp(key, "required") == 0 &&
-			    (strcmp(m->type, "secret") == 0 ||
-			    strcmp(m->type, "ssh") == 0))) {
-				free(key);
-				continue;
-			}
-			if (strcmp(key, "required") == 0)
-				bperr(b, line, "unexpected key '%s' for mount "
-				    "type '%s'", key, m->type);
-			else
-				bperr(b, line, "invalid field '%.200s' must be a "
-				    "key=value pair", f[i]);
-			free(key);
-			goto out;
-		}
-		if (expand(b, eq + 1, env, line, &v) == -1) {
-			free(key);
-			goto out;
-		}
-		if (strcmp(key, "type") == 0) {
-			for (k = 0; v[k]; k++)
-				if (v[k] >= 'A' && v[k] <= 'Z')
-					v[k] = (char)(v[k] + 32);
-			if (strcmp(v, "bind") && strcmp(v, "cache") &&
-			    strcmp(v, "tmpfs") && strcmp(v, "secret") &&
-			    strcmp(v, "ssh")) {
-				bperr(b, line, "unsupported mount type \"%.100s\"",
-				    v);
-				free(v);
-				free(key);
-				goto out;
-			}
-			strcpy(m->type, v);
-		} else if (strcmp(key, "from") == 0)
-			slot = &m->from;
-		else if (strcmp(key, "source") == 0 || strcmp(key, "src") == 0)
-			slot = &m->source;
-		else if (strcmp(key, "target") == 0 || strcmp(key, "dst") == 0 ||
-		    strcmp(key, "destination") == 0)
-			slot = &m->target;
-		else if (strcmp(key, "id") == 0)
-			slot = &m->id;
-		else if (strcmp(key, "readonly") == 0 || strcmp(key, "ro") == 0 ||
-		    strcmp(key, "readwrite") == 0 || strcmp(key, "rw") == 0 ||
-		    strcmp(key, "required") == 0) {
-			bool bv;
-
-			if (strcmp(key, "required") == 0 &&
-			    strcmp(m->type, "secret") && strcmp(m->type, "ssh")) {
-				bperr(b, line, "unexpected key '%s' for mount "
-				    "type '%s'", key, m->type);
-				free(v);
-				free(key);
-				goto out;
-			}
-			if (!parse_bool_go(v, &bv)) {
-				bperr(b, line, "invalid value for %s: %.100s",
-				    key, v);
-				free(v);
-				free(key);
-				goto out;
-			}
-		} else if (strcmp(key, "size") == 0) {
-			if (strcmp(m->type, "tmpfs") != 0 || !ram_in_bytes_ok(v)) {
-				if (strcmp(m->type, "tmpfs") != 0)
-					bperr(b, line, "unexpected key '%s' for "
-					    "mount type '%s'", key, m->type);
-				else
-					bperr(b, line, "invalid value for %s: "
-					    "%.100s", key, v);
-				free(v);
-				free(key);
-				goto out;
-			}
-		} else if (strcmp(key, "sharing") == 0) {
-			if (strcasecmp(v, "shared") && strcasecmp(v, "private") &&
-			    strcasecmp(v, "locked")) {
-				bperr(b, line, "unsupported sharing value "
-				    "\"%.100s\"", v);
-				free(v);
-				free(key);
-				goto out;
-			}
-			m->has_sharing = true;
-		} else if (strcmp(key, "mode") == 0 || strcmp(key, "uid") == 0 ||
-		    strcmp(key, "gid") == 0) {
-			if (!parse_uint32_go(v, key[0] == 'm' ? 8 : 10)) {
-				bperr(b, line, "invalid value %.100s for %s", v,
-				    key);
-				free(v);
-				free(key);
-				goto out;
-			}
-			if (key[0] == 'm')
-				m->has_mode = true;
-			else if (key[0] == 'u')
-				m->has_uid = true;
-			else
-				m->has_gid = true;
-		} else {
-			bperr(b, line, "unexpected key '%.60s' in '%.200s'", key,
-			    f[i]);
-			free(v);
-			free(key);
-			goto out;
-		}
-		if (slot != NULL) {
-			free(*slot);
-			*slot = v;
-			v = NULL;
-		}
-		free(v);
-		free(key);
-	}
-	if (strcmp(m->type, "secret") && strcmp(m->type, "ssh") &&
-	    strcmp(m->type, "cache") && (m->has_mode || m->has_uid ||
-	    m->has_gid)) {
-		bperr(b, line, "%s not allowed for \"%s\" type mounts",
-		    m->has_mode ? "mode" : m->has_uid ? "uid" : "gid", m->type);
-		goto out;
-	}
-	if (strcmp(m->type, "secret") == 0) {
-		if (m->from != NULL && *m->from) {
-			bperr(b, line, "secret mount should not have a from");
-			goto out;
-		}
-		if (m->has_sharing) {
-			bperr(b, line, "secret mount should not define sharing");
-			goto out;
-		}
-		if ((m->source == NULL || !*m->source) && (m->target == NULL ||
-		    !*m->target) && (m->id == NULL || !*m->id)) {
-			bperr(b, line, "invalid secret mount. one of source, "
-			    "target required");
-			goto out;
-		}
-		if (m->source != NULL && *m->source && m->id != NULL && *m->id) {
-			bperr(b, line, "both source and id can't be set");
-			goto out;
-		}
-	}
-	if (m->has_sharing && strcmp(m->type, "cache") != 0) {
-		bperr(b, line, "invalid cache sharing set for %s mount", m->type);
-		goto out;
-	}
-	rc = 0;
-out:
-	for (i = 0; i < n; i++)
-		free(f[i]);
-	free(f);
-	if (rc == -1)
-		mount_clear(m);
-	return rc;
-}
 
 /* NormalizeWorkdir on Linux: relative paths join the current directory. */
 static char *
@@ -926,16 +662,18 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 	size_t i, mi = 0;
 
 	for (i = 0; i < ins->nflags; i++) {
-		struct mount m;
+		struct dfmount m;
 		char *target;
 		int src;
 
 		if (strcmp(ins->flags[i].name, "mount") != 0)
 			continue;
 		src = c->msrc[mi++];
-		if (mount_parse(b, ins->flags[i].value, &s->env, ins->start_line,
-		    &m) == -1)
-			return -1;
+		struct shellword_lex lex = { .escape = b->df->escape };
+		struct shellword_env se = { s->env.v, s->env.n };
+
+		if (dfmount_parse(ins->flags[i].value, &lex, &se, &m, b->err) == -1)
+			return bpwrap(b, ins->start_line);
 		c->mfollow[mi - 1] = strcmp(m.type, "bind") == 0 ||
 		    strcmp(m.type, "cache") == 0;
 		if ((m.from == NULL || !*m.from) && strcmp(m.type, "cache") == 0) {
@@ -943,7 +681,7 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 			m.from = strdup("scratch");
 			src = -1;	/* an empty cache, not a stage */
 			if (m.from == NULL) {
-				mount_clear(&m);
+				dfmount_clear(&m);
 				return ctx_error_nomem(b->err);
 			}
 		}
@@ -953,16 +691,16 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 			    "\"%.100s\" to \"%.100s\", stage needs to be defined "
 			    "before current command", m.from,
 			    m.target ? m.target : "");
-			mount_clear(&m);
+			dfmount_clear(&m);
 			return -1;
 		}
 		if (strcmp(m.type, "secret") == 0 || strcmp(m.type, "ssh") == 0) {
-			mount_clear(&m);
+			dfmount_clear(&m);
 			continue;
 		}
 		target = workdir_join(s->workdir, m.target ? m.target : "");
 		if (target == NULL) {
-			mount_clear(&m);
+			dfmount_clear(&m);
 			return ctx_error_nomem(b->err);
 		}
 		/* an image's WORKDIR is unknown: only a known "/" fails */
@@ -970,7 +708,7 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 		    (m.target != NULL && m.target[0] == '/'))) {
 			bperr(b, ins->start_line, "invalid mount target \"/\"");
 			free(target);
-			mount_clear(&m);
+			dfmount_clear(&m);
 			return -1;
 		}
 		free(target);
@@ -979,11 +717,11 @@ dispatch_run(struct bp *b, struct state *s, struct cmd *c)
 			if (add_read(b, (size_t)(s - b->s),
 			    strcmp(m.type, "bind") == 0 ? DFGRAPH_BIND :
 			    DFGRAPH_TMPFS, c, m.source ? m.source : "") == -1) {
-				mount_clear(&m);
+				dfmount_clear(&m);
 				return -1;
 			}
 		}
-		mount_clear(&m);
+		dfmount_clear(&m);
 	}
 	return 0;
 }
