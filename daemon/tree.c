@@ -354,6 +354,10 @@ kid_find(const struct tree *t, const struct tree_dir *dir, const char *name)
 {
 	long lo = 0, hi = dir != NULL ? (long)dir->nkids - 1 : -1;
 
+	/* A directory is loaded from a sorted listing: each new name goes
+	 * after the last one, found with one comparison. */
+	if (hi >= 0 && strcmp(NAME(t, dir->kids[hi]), name) < 0)
+		return -(hi + 1) - 1;
 	while (lo <= hi) {
 		long mid = (lo + hi) / 2;
 		int c = strcmp(NAME(t, dir->kids[mid]), name);
