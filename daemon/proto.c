@@ -229,6 +229,11 @@ proto_base64_decode(unsigned char *dst, const char *src, size_t len)
 		}
 		v = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 |
 		    (uint32_t)d[2] << 6 | (uint32_t)d[3];
+		/* Canonical only (RFC 4648 3.5): the bits the padding leaves
+		 * over are zero, so one text stands for one byte string. */
+		if ((pad == 1 && (v & 0xff) != 0) ||
+		    (pad == 2 && (v & 0xffff) != 0))
+			return -1;
 		dst[o++] = (unsigned char)(v >> 16);
 		if (pad < 2)
 			dst[o++] = (unsigned char)(v >> 8);
