@@ -30,6 +30,13 @@
  *	and each client's time from the release to its exit.
  *   ctxbench idle SOCK
  *	hello and "list" on SOCK: the daemon has served one client.
+ *   ctxbench floor DIRLIST RUNS
+ *	The system calls a restart cannot avoid, with nothing between them:
+ *	for each directory of DIRLIST (absolute paths, one a line: the
+ *	directories ctxd watches), inotify_add_watch, open, getdents64 until
+ *	the end, an fstatat of every name, close; on a fresh inotify
+ *	descriptor each run.  What any restart that checks every file again
+ *	spends at least.
  *   ctxbench ready CTXD SOCK ROOT BUILDER
  *	Starts CTXD --socket SOCK (own session, stderr to SOCK.log), then
  *	times from the spawn until "status" says ready with a hash: hello,
@@ -54,6 +61,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -968,6 +977,74 @@ cmd_ready(int argc, char **argv)
 	return 0;
 }
 
+/* ---- the system-call floor of a restart ---- */
+
+static void
+floor_dir(int in, const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	ssize_t n, off;
+	int fd;
+
+	if (inotify_add_watch(in, path, IN_MODIFY | IN_ATTRIB | IN_CREATE |
+	    IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
+	    IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW) < 0)
+		die("inotify_add_watch %s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die("open %s: %s", path, strerror(errno));
+	while ((n = getdents64(fd, buf, size)) > 0) {
+		for (off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") != 0 &&
+			    strcmp(d->d_name, "..") != 0)
+				(void)fstatat(fd, d->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW);
+		}
+	}
+	close(fd);
+}
+
+static int
+cmd_floor(int argc, char **argv)
+{
+	char line[8192], **dirs = NULL;
+	static char buf[65536];
+	size_t n = 0, i;
+	double *v, t0;
+	int runs, r, in;
+	FILE *f;
+
+	if (argc != 3 || (runs = atoi(argv[2])) < 1)
+		die("usage: floor DIRLIST RUNS");
+	if ((f = fopen(argv[1], "r")) == NULL)
+		die("%s: %s", argv[1], strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((dirs = realloc(dirs, (n + 1) * sizeof(*dirs))) == NULL ||
+		    (dirs[n++] = strdup(line)) == NULL)
+			die("out of memory");
+	}
+	fclose(f);
+	if ((v = calloc((size_t)runs, sizeof(*v))) == NULL)
+		die("out of memory");
+	for (r = 0; r < runs; r++) {
+		t0 = now_us();
+		if ((in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
+			die("inotify_init1: %s", strerror(errno));
+		for (i = 0; i < n; i++)
+			floor_dir(in, dirs[i], buf, sizeof(buf));
+		close(in);
+		v[r] = now_us() - t0;
+	}
+	summary("floor", v, (size_t)runs);
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(v);
+	return 0;
+}
+
 /* ---- an idle daemon ---- */
 
 static int
@@ -992,7 +1069,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: ctxbench latency|rtt|rttpar|spawn|parallel|idle|ready ...");
+		die("usage: ctxbench latency|rtt|rttpar|spawn|parallel|idle|ready|floor ...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[1], "latency") == 0)
 		return cmd_latency(argc - 1, argv + 1);
@@ -1008,5 +1085,7 @@ main(int argc, char **argv)
 		return cmd_ready(argc - 1, argv + 1);
 	if (strcmp(argv[1], "idle") == 0)
 		return cmd_idle(argc - 1, argv + 1);
+	if (strcmp(argv[1], "floor") == 0)
+		return cmd_floor(argc - 1, argv + 1);
 	die("unknown mode %s", argv[1]);
 }
