@@ -384,6 +384,20 @@ kid_get(const struct tree *t, int32_t dir, const char *name)
 	return i >= 0 ? d->kids[i] : -1;
 }
 
+/* Room for the n children of a first listing, exactly: no growth steps
+ * and no slack (4 bytes a name).  Best effort: kid_insert() grows too. */
+static void
+kids_reserve(struct tree_dir *d, size_t n)
+{
+	int32_t *k;
+
+	if (d->nkids != 0 || d->capkids >= n || n > UINT32_MAX ||
+	    (k = realloc(d->kids, n * sizeof(*k))) == NULL)
+		return;
+	d->kids = k;
+	d->capkids = (uint32_t)n;
+}
+
 static int
 kid_insert(struct tree *t, int32_t dir, int32_t kid)
 {
@@ -694,6 +708,7 @@ node_load(struct tree *t, int32_t id)
 		return -1;
 	}
 	dir_get(t, id)->loaded = 1;
+	kids_reserve(dir_get(t, id), dl.n);
 	/* A name gone between the listing and its lstat is skipped: its
 	 * IN_DELETE is already queued. */
 	for (i = 0; i < dl.n; i++)
