@@ -11,10 +11,10 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -25,6 +25,7 @@
 #include "digest.h"
 #include "fsview.h"
 #include "manifest.h"
+#include "worker.h"
 
 /*
  * 256 KiB: large enough that a big file costs few read(2) calls, small
@@ -77,8 +78,7 @@ struct digest_job {
 struct digest_worker {
 	struct digest_job *job;		/* digest_entries() */
 	struct digest_pool *pool;	/* or the pool's */
-	pthread_t tid;
-	bool started;
+	struct worker_thread th;
 	bool progress;		/* the calling thread: reports progress */
 	EVP_MD_CTX *ctx;
 	unsigned char *buf;
@@ -621,7 +621,6 @@ digest_entries(struct entry_list *l, int rootfd,
 	struct digest_alias *alias = NULL;
 	size_t *work = NULL, nwork, nalias, i, best;
 	unsigned nthreads, started;
-	sigset_t all, old;
 	long ncpu;
 	int rc = -1;
 
@@ -675,20 +674,13 @@ digest_entries(struct entry_list *l, int rootfd,
 	nthreads = started;	/* fewer buffers, fewer threads */
 	w[0].progress = opt->progress != NULL;
 
-	/* The workers take no signals: the daemon handles its own in its
-	 * main thread (signalfd or handlers that expect it). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 1; i < nthreads; i++)
-		w[i].started = pthread_create(&w[i].tid, NULL, digest_work,
-		    &w[i]) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+		worker_start(&w[i].th, digest_work, &w[i]);
 	/* A thread that could not start just leaves its share to the
 	 * others; the calling thread always works. */
 	digest_work(&w[0]);
 	for (i = 1; i < nthreads; i++)
-		if (w[i].started)
-			pthread_join(w[i].tid, NULL);
+		worker_join(&w[i].th);
 	if (opt->progress != NULL)
 		digest_report(&job);
 
@@ -734,6 +726,12 @@ out:
  * applies a result only to an entry that is still a file to read, and hands
  * everything else to digest_entries(), so the answer is by construction the
  * one digest_entries() gives for the final list.
+ *
+ * The chunks, the path blocks and the inode table are mapped with mmap(2),
+ * not malloc'ed: they live only while the walk runs, and in the heap they
+ * would sit between the tree's allocations that outlive the walk, whose
+ * pages then stay resident when the walk's memory is freed (1.7 MB of
+ * chunks and paths on the bench's M tree left ~80 kB resident).
  */
 #define DIGEST_CHUNK 256		/* jobs per chunk */
 #define DIGEST_ARENA (64 * 1024)	/* bytes per block of path copies */
@@ -815,6 +813,16 @@ struct digest_pool {
 	size_t nalias, calias;
 };
 
+/* Anonymous pages straight from the kernel, zeroed, or NULL. */
+static void *
+digest_map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static struct digest_pool_job *
 digest_queue_pop(struct digest_queue *q)
 {
@@ -887,7 +895,6 @@ digest_pool_start(int rootfd, const struct digest_options *opt,
     struct ctx_error *err)
 {
 	struct digest_pool *p;
-	sigset_t all, old;
 	unsigned nthreads, i;
 	long ncpu;
 
@@ -935,13 +942,8 @@ digest_pool_start(int rootfd, const struct digest_options *opt,
 		p->w[i].pool = p;
 		p->nw++;
 	}
-	/* As in digest_entries(): the threads take no signals. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < p->nw; i++)
-		p->w[i].started = pthread_create(&p->w[i].tid, NULL,
-		    digest_pool_thread, &p->w[i]) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+		worker_start(&p->w[i].th, digest_pool_thread, &p->w[i]);
 	/* A thread that could not start leaves its share to the others,
 	 * and with none, digest_pool_finish() reads everything itself. */
 	return p;
@@ -958,11 +960,8 @@ digest_pool_stop(struct digest_pool *p, bool cancel)
 	p->cancelled = p->cancelled || cancel;
 	pthread_cond_broadcast(&p->more);
 	pthread_mutex_unlock(&p->lock);
-	for (i = 0; i < p->nw; i++) {
-		if (p->w[i].started)
-			pthread_join(p->w[i].tid, NULL);
-		p->w[i].started = false;
-	}
+	for (i = 0; i < p->nw; i++)
+		worker_join(&p->w[i].th);
 }
 
 /* A copy of path[0..len) in the arena, or NULL. */
@@ -975,7 +974,7 @@ digest_pool_strdup(struct digest_pool *p, const char *path, size_t len)
 	if (a == NULL || a->size - a->used < len + 1) {
 		size_t size = len + 1 > DIGEST_ARENA ? len + 1 : DIGEST_ARENA;
 
-		if ((a = malloc(sizeof(*a) + size)) == NULL)
+		if ((a = digest_map(sizeof(*a) + size)) == NULL)
 			return NULL;
 		a->next = p->arena;
 		a->used = 0;
@@ -1012,7 +1011,7 @@ digest_pool_grow(struct digest_pool *p)
 	if (2 * (p->tabused + 1) <= oldn)
 		return 0;
 	n = oldn ? 2 * oldn : 1024;
-	if ((p->tab = calloc(n, sizeof(*p->tab))) == NULL) {
+	if ((p->tab = digest_map(n * sizeof(*p->tab))) == NULL) {
 		p->tab = old;
 		return -1;
 	}
@@ -1023,7 +1022,8 @@ digest_pool_grow(struct digest_pool *p)
 		s = digest_pool_slot(p, old[i].dev, old[i].ino);
 		*s = old[i];
 	}
-	free(old);
+	if (old != NULL)
+		munmap(old, oldn * sizeof(*old));
 	return 0;
 }
 
@@ -1054,7 +1054,7 @@ digest_queue_slot(struct digest_queue *q, struct digest_chunk **fresh)
 	*fresh = NULL;
 	if (q->tail != NULL && q->tail->n < DIGEST_CHUNK)
 		return &q->tail->job[q->tail->n];
-	if ((*fresh = malloc(sizeof(**fresh))) == NULL)
+	if ((*fresh = digest_map(sizeof(**fresh))) == NULL)
 		return NULL;
 	(*fresh)->next = NULL;
 	(*fresh)->n = 0;
@@ -1089,7 +1089,8 @@ digest_pool_submit(struct digest_pool *p, size_t idx, struct entry *e)
 	if ((j = digest_queue_slot(q, &fresh)) == NULL)
 		goto broken;
 	if ((j->path = digest_pool_strdup(p, e->path, e->path_len)) == NULL) {
-		free(fresh);
+		if (fresh != NULL)
+			munmap(fresh, sizeof(*fresh));
 		goto broken;
 	}
 	j->idx = idx;
@@ -1216,7 +1217,7 @@ digest_queue_free(struct digest_queue *q)
 
 	for (c = q->head; c != NULL; c = next) {
 		next = c->next;
-		free(c);
+		munmap(c, sizeof(*c));
 	}
 }
 
@@ -1236,9 +1237,10 @@ digest_pool_free(struct digest_pool *p)
 	digest_queue_free(&p->small);
 	for (a = p->arena; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		munmap(a, sizeof(*a) + a->size);
 	}
-	free(p->tab);
+	if (p->tab != NULL)
+		munmap(p->tab, (p->tabmask + 1) * sizeof(*p->tab));
 	free(p->alias);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->lock);

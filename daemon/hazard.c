@@ -26,6 +26,7 @@
 #include "proto.h"
 #include "readfile.h"
 #include "secretscan.h"
+#include "worker.h"
 
 /* Below this many files to read, threads cost more than they save. */
 #define THREAD_MIN_JOBS 64
@@ -671,7 +672,7 @@ static void
 run_jobs(struct run *r)
 {
 	struct secretscan *s = r->opt->scan;
-	pthread_t tid[64];
+	struct worker_thread th[64];
 	struct secretscan_result res;
 	size_t j, todo = 0;
 	unsigned t, nt = r->opt->threads;
@@ -696,11 +697,11 @@ run_jobs(struct run *r)
 		nt = 1;
 	r->next = 0;
 	for (t = 1; t < nt; t++)
-		if (pthread_create(&tid[t], NULL, scan_worker, r) != 0)
+		if (!worker_start(&th[t], scan_worker, r))
 			break;
 	scan_worker(r);
 	while (--t > 0)
-		pthread_join(tid[t], NULL);
+		worker_join(&th[t]);
 	for (j = 0; j < r->njobs; j++) {
 		const struct entry *e = &r->l->v[r->jobs[j].idx];
 		struct job *jb = &r->jobs[j];
