@@ -32,6 +32,7 @@
 #include "secretscan.h"
 #include "tree.h"
 #include "watch.h"
+#include "worker.h"
 
 /* Bursts (a git checkout) settle into one walk: wait this long after the
  * last event, but never longer than SETTLE_MAX after the first. */
@@ -624,6 +625,24 @@ enter_config_dirs(struct project *p, const struct fsview *view)
 	}
 }
 
+/* context_build() on a thread of its own (see worker_call()): the walk
+ * allocates and frees a small block or more per name. */
+struct build_call {
+	const struct context_options *opt;
+	struct context *c;
+	struct ctx_error *err;
+	int rc;
+};
+
+static void *
+build_thread(void *arg)
+{
+	struct build_call *b = arg;
+
+	b->rc = context_build(b->opt, b->c, b->err);
+	return NULL;
+}
+
 /* The whole context, walked over the tree. */
 static void
 recompute_full(struct project *p, bool always)
@@ -653,7 +672,12 @@ recompute_full(struct project *p, bool always)
 	/* Watch the rules' directories before the rules are read: an edit
 	 * between the read and the watch would be lost. */
 	enter_config_dirs(p, &view);
-	ok = context_build(&opt, &c, &p->error) == 0;
+	{
+		struct build_call b = { &opt, &c, &p->error, -1 };
+
+		worker_call(build_thread, &b);
+		ok = b.rc == 0;
+	}
 	tree_walk_end(&p->tree);
 	t1 = usec_now();
 	ok = ok && fill_digests(p, &c.entries, true, &p->error) == 0;
@@ -1366,10 +1390,26 @@ project_allow_watch(struct project *p)
  * none is said to go: p->findings stays what the next report is compared
  * with, and status shows none meanwhile.
  */
+/* The report of the context, on a thread of its own (see worker_call():
+ * the analysis builds and drops thousands of small JSON values). */
+static void *
+analyse_thread(void *arg)
+{
+	struct project *p = arg;
+	struct analysis a;
+
+	if (project_analysis(p, &p->ctx.entries, 0, &a, p->report_warnings,
+	    &p->report_error) == 0) {
+		if ((p->report = analysis_report(&a, SEV_HIGH)) == NULL)
+			ctx_error_nomem(&p->report_error);
+		analysis_free(&a);
+	}
+	return NULL;
+}
+
 static void
 project_analyse(struct project *p)
 {
-	struct analysis a;
 	json_t *findings, *added, *removed, *ev;
 
 	project_allow_watch(p);
@@ -1382,12 +1422,8 @@ project_analyse(struct project *p)
 	else if (p->state != PROJECT_READY)
 		ctx_error_set(&p->report_error, CTX_ERR_CONTEXT, "%s",
 		    p->error.msg);
-	else if (project_analysis(p, &p->ctx.entries, 0, &a,
-	    p->report_warnings, &p->report_error) == 0) {
-		if ((p->report = analysis_report(&a, SEV_HIGH)) == NULL)
-			ctx_error_nomem(&p->report_error);
-		analysis_free(&a);
-	}
+	else
+		worker_call(analyse_thread, p);
 	if (p->report == NULL)
 		return;
 	findings = json_incref(json_object_get(p->report, "findings"));

@@ -80,3 +80,14 @@ worker_join(struct worker_thread *t)
 		munmap(t->stack, worker_guard() + WORKER_STACK);
 	t->stack = NULL;
 }
+
+void
+worker_call(void *(*fn)(void *), void *arg)
+{
+	struct worker_thread t;
+
+	if (worker_start(&t, fn, arg))
+		worker_join(&t);
+	else
+		fn(arg);
+}

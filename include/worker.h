@@ -22,4 +22,13 @@ bool worker_start(struct worker_thread *t, void *(*fn)(void *), void *arg);
 /* Waits for the thread, if it was started, and frees its stack. */
 void worker_join(struct worker_thread *t);
 
+/*
+ * Runs fn(arg) on a new thread and waits for it (on the calling thread when
+ * none can be made).  For work that frees many small blocks: glibc keeps
+ * some of each size a thread frees in that thread's cache, where
+ * malloc_trim() cannot reach them and each keeps its page resident; a
+ * thread's cache goes back to the heap when the thread ends.
+ */
+void worker_call(void *(*fn)(void *), void *arg);
+
 #endif
