@@ -231,6 +231,11 @@ for i in range(80):
     roots.append(base + "/" + str(i) + ("/" + comp) * 15)
     r = call({"id": i + 1, "cmd": "watch", "root": roots[-1], "builder": "classic"})
     assert r["ok"], r
+    # hash scans a project not scanned yet: its ~19 KB context event is
+    # queued before the answer, whatever the load (an unwatch first would
+    # leave fewer events than the bound, and the subscriber undropped).
+    r = call({"id": 200 + i, "cmd": "hash", "root": roots[-1], "builder": "classic"})
+    assert r["ok"], r["error"]
 for i, root in enumerate(roots):
     call({"id": 100 + i, "cmd": "unwatch", "root": root, "builder": "classic"})
 EOF
