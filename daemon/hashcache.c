@@ -686,6 +686,20 @@ out:
 	return rc;
 }
 
+struct save_args {
+	struct hashcache *c;
+	int64_t now_ns, gran_ns;
+};
+
+static int
+save_write(int fd, const char *tmp, void *arg, struct ctx_error *err)
+{
+	struct save_args *a = arg;
+
+	(void)tmp;
+	return hashcache_write_fd(a->c, fd, a->now_ns, a->gran_ns, err);
+}
+
 /*
  * hashcache_save() with the clock given: now_ns is the write time recorded
  * in the file, gran_ns the granularity (the tests pin both).
@@ -694,8 +708,7 @@ static int
 hashcache_save_at(struct hashcache *c, bool prune, int64_t now_ns,
     int64_t gran_ns, struct ctx_error *err)
 {
-	char *tmp = NULL, *dir = NULL, *slash;
-	int fd = -1, dfd, rc = -1;
+	struct save_args a = { c, now_ns, gran_ns };
 
 	if (c->path == NULL)
 		return ctx_error_sys(err, ENOENT, "hash cache: no state "
@@ -704,78 +717,10 @@ hashcache_save_at(struct hashcache *c, bool prune, int64_t now_ns,
 		hashcache_prune(c);
 	if (!c->dirty)
 		return 0;	/* the file holds what memory holds */
-	/* The temporary file in the same directory, so rename(2) is atomic. */
-	if (asprintf(&tmp, "%s.XXXXXX", c->path) < 0) {
-		tmp = NULL;
-		return ctx_error_nomem(err);
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1 && errno == ENOENT) {
-		if (statefile_mkdirs(c->path, err) == -1)
-			goto out;
-		/* A failed mkostemp(3) may have filled in the X's. */
-		memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
-		fd = mkostemp(tmp, O_CLOEXEC);
-	}
-	if (fd == -1) {
-		ctx_error_sys(err, errno, "%s", tmp);
-		goto out;
-	}
-	/* mkostemp's 0600 is subject to the umask; make it exact. */
-	if (fchmod(fd, 0600) == -1) {
-		ctx_error_sys(err, errno, "%s", tmp);
-		goto out;
-	}
-	if (hashcache_write_fd(c, fd, now_ns, gran_ns, err) == -1)
-		goto out;
-	if (fsync(fd) == -1) {
-		ctx_error_sys(err, errno, "fsync %s", tmp);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		ctx_error_sys(err, errno, "close %s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, c->path) == -1) {
-		ctx_error_sys(err, errno, "rename %s", c->path);
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-
-	/* The rename itself is durable only once the directory is synced. */
-	if ((dir = strdup(c->path)) == NULL) {
-		rc = ctx_error_nomem(err);
-		goto out;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		ctx_error_sys(err, errno, "%s", dir);
-		goto out;
-	}
-	/* EINVAL: a file system that cannot sync directories. */
-	if (fsync(dfd) == -1 && errno != EINVAL) {
-		ctx_error_sys(err, errno, "fsync %s", dir);
-		close(dfd);
-		goto out;
-	}
-	close(dfd);
+	if (statefile_replace(c->path, save_write, &a, err) == -1)
+		return -1;
 	c->dirty = false;
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return rc;
+	return 0;
 }
 
 int

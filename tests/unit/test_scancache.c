@@ -10,9 +10,11 @@
  * the slot and the table.
  */
 #include "../../daemon/secretscan.c"
+#include "../../daemon/scancache.c"
 
 #include <dirent.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include "testutil.h"
@@ -253,8 +255,8 @@ test_slot(void **state)
 	uint64_t i;
 
 	(void)state;
-	assert_int_equal(sizeof(struct slot), 20);
-	assert_int_equal(S->c.cap, 0);
+	assert_int_equal(sizeof(struct scancache_slot), 20);
+	assert_int_equal(S->cache.cap, 0);
 	for (i = 0; i < 14000; i++) {
 		dig(i, d);
 		r.gates = (uint32_t)i & SLOT_GATES;
@@ -264,9 +266,9 @@ test_slot(void **state)
 	/* 1024 slots, then a quarter more at 3/4 full: 18747 for 14000
 	 * results, 26.8 bytes each, nothing else allocated */
 	assert_int_equal(secretscan_cached(S), 14000);
-	assert_int_equal(S->c.cap, 18747);
-	assert_null(S->c.arena);
-	assert_null(S->c.off);
+	assert_int_equal(S->cache.cap, 18747);
+	assert_null(S->cache.arena);
+	assert_null(S->cache.off);
 	for (i = 0; i < 14000; i++) {
 		dig(i, d);
 		assert_true(secretscan_lookup(S, d, (uint32_t)i % 7, &got));
@@ -312,11 +314,11 @@ test_store_rules(void **state)
 	assert_true(secretscan_lookup(S, d, 0, &got));
 	assert_same(&got, &fix[0]);
 	/* a result with hits: its encoding, exactly */
-	assert_int_equal(S->c.nfull, 1);
-	assert_int_equal(S->c.alen, 9 + (5 + strlen(fix[0].preview[0])) +
+	assert_int_equal(S->cache.nfull, 1);
+	assert_int_equal(S->cache.alen, 9 + (5 + strlen(fix[0].preview[0])) +
 	    (5 + strlen(fix[0].preview[1])) + (5 + strlen(fix[0].preview[12])));
-	assert_int_equal(S->c.alen, full_size(&fix[0]));
-	assert_int_equal(S->c.alen, 9 + 5 + 34 + 5 + 17 + 5 + 25);
+	assert_int_equal(S->cache.alen, full_size(&fix[0]));
+	assert_int_equal(S->cache.alen, 9 + 5 + 34 + 5 + 17 + 5 + 25);
 }
 
 static void
@@ -343,7 +345,7 @@ test_roundtrip(void **state)
 	assert_memory_equal(b, "\x89" "CTXDSC\n", 8);
 	assert_int_equal(get32(b + 8), 1);
 	assert_int_equal(get32(b + 12), 20);
-	assert_memory_equal(b + 16, S->fingerprint, 32);
+	assert_memory_equal(b + 16, S->cache.fingerprint, 32);
 	assert_int_equal(get32(b + 48), 7);
 	assert_int_equal(get32(b + 52), 3);
 	assert_int_equal(get64(b + 56), a);
@@ -353,10 +355,10 @@ test_roundtrip(void **state)
 	s = load_new(path, &warn);
 	assert_null(warn);
 	assert_int_equal(secretscan_cached(s), NFIX);
-	assert_true(s->seed != S->seed);
+	assert_true(s->cache.seed != S->cache.seed);
 	assert_fixtures(s);
-	assert_int_equal(s->c.nfull, 3);
-	assert_int_equal(s->c.alen, a);
+	assert_int_equal(s->cache.nfull, 3);
+	assert_int_equal(s->cache.alen, a);
 	assert_true(secretscan_cache_generation(s) > 0);
 
 	/* and takes more: the arena grows past what the file held */
@@ -798,8 +800,8 @@ test_bound(void **state)
 		secretscan_store(S, d, 0, i % 1000 == 0 ? &fix[5] : &r);
 	}
 	assert_int_equal(secretscan_cached(S), SECRETSCAN_CACHE_MAX);
-	assert_int_equal(S->c.nfull, 1049);
-	assert_int_equal(S->c.cap, 1626651);	/* 31 bytes a result */
+	assert_int_equal(S->cache.nfull, 1049);
+	assert_int_equal(S->cache.cap, 1626651);	/* 31 bytes a result */
 	dig(1048000, d);	/* the last full one */
 	assert_true(secretscan_lookup(S, d, 0, &got));
 	assert_same(&got, &fix[5]);
@@ -809,8 +811,8 @@ test_bound(void **state)
 	dig(SECRETSCAN_CACHE_MAX, d);
 	secretscan_store(S, d, 0, &fix[5]);
 	assert_int_equal(secretscan_cached(S), 1);
-	assert_int_equal(S->c.nfull, 1);
-	assert_int_equal(S->c.cap, 1024);
+	assert_int_equal(S->cache.nfull, 1);
+	assert_int_equal(S->cache.cap, 1024);
 	assert_true(secretscan_lookup(S, d, 0, &got));
 	assert_same(&got, &fix[5]);
 	dig(0, d);
@@ -858,8 +860,8 @@ many(uint64_t n)
 	assert_int_equal(secretscan_cache_load(s, path, NULL, NULL), 0);
 	load_ms = elapsed_ms(&t);
 	assert_int_equal(secretscan_cached(s), n);
-	assert_int_equal(s->c.nfull, n / 100);
-	assert_int_equal(s->c.cap, cache_slots(n));
+	assert_int_equal(s->cache.nfull, n / 100);
+	assert_int_equal(s->cache.cap, cache_slots(n));
 	for (i = 0; i < n; i++) {
 		dig(i, d);
 		r.gates = (uint32_t)(i % 11) & SG_NPMRC;
@@ -872,7 +874,7 @@ many(uint64_t n)
 	secretscan_free(s);
 	printf("scancache %ju records: save %.2f ms, load %.2f ms, "
 	    "%.1f bytes per record in memory\n", (uintmax_t)n, save_ms,
-	    load_ms, (double)(cache_slots(n) * sizeof(struct slot)) /
+	    load_ms, (double)(cache_slots(n) * sizeof(struct scancache_slot)) /
 	    (double)n);
 	assert_true(load_ms < 5000);
 }
