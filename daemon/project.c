@@ -24,12 +24,12 @@
 #include "ctxstore.h"
 #include "digest.h"
 #include "fsview.h"
-#include "hashcache.h"
 #include "hazard.h"
 #include "log.h"
 #include "project.h"
 #include "proto.h"
 #include "secretscan.h"
+#include "statecache.h"
 #include "tree.h"
 #include "watch.h"
 #include "worker.h"
@@ -44,8 +44,6 @@
  * and a write is never queued behind the analysis of the one before. */
 #define ANALYSE_QUIET_USEC (50 * 1000)
 #define ANALYSE_MAX_USEC (500 * 1000)
-/* Files stamped this close to now are not put in the persistent cache. */
-#define RACY_NS (20 * 1000 * 1000)
 
 struct project {
 	char *root, *dockerfile, *target;
@@ -85,7 +83,7 @@ struct project {
 	struct analysis_cache analysis_cache;	/* the Dockerfile's last use */
 	struct timespec last_change;
 	bool full_pending, content_pending;
-	bool cache_counted;	/* in cache_refs */
+	bool cache_counted;	/* statecache_join() done */
 	/* The context: store holds the entries (references into the tree);
 	 * ctx.entries is filled from it only while finish() runs (for the
 	 * hash and the analysis), else empty: ctx keeps root and ignore_file. */
@@ -100,107 +98,6 @@ struct project {
 	} *marks;
 	size_t nmarks, capmarks;
 };
-
-/*
- * The persistent digest cache, shared by the projects, but in memory only
- * while a walk needs it: the digests live in the tree nodes, and a second
- * copy of every one of them (~110 bytes an entry) would be most of the
- * daemon's memory.  It is loaded when a walk meets files the tree has no
- * digest for (the first scan, a reset, a directory newly entered), given
- * the digests read meanwhile, saved and dropped; a project going away
- * gives it every digest it holds, the last one with the cache pruned to
- * them.
- */
-static struct hashcache *cache;
-static int cache_refs;		/* projects counted */
-
-static struct hashcache *
-cache_load(void)
-{
-	char *warn = NULL;
-
-	if (cache == NULL) {
-		cache = hashcache_open(NULL, &warn, NULL);
-		if (warn != NULL)
-			log_warnx("hash cache: %s", warn);
-		free(warn);
-	}
-	return cache;
-}
-
-static void
-cache_unload(bool prune)
-{
-	struct ctx_error err;
-
-	if (cache == NULL)
-		return;
-	if (hashcache_save(cache, prune, &err) < 0)
-		log_warnx("hash cache: %s", err.msg);
-	hashcache_free(cache);
-	cache = NULL;
-}
-
-static void key_of(const struct tree *t, const struct tree_node *n,
-    struct hashcache_key *k);
-
-/*
- * The content scanner's verdicts (secretscan.h), by file digest, persist
- * next to the digest cache: loaded with the first project, saved when the
- * first scan or the last project has made new ones, so that a restart
- * reads no file again to scan it.
- */
-static uint64_t scan_saved_gen;
-static bool scan_loaded;
-
-static void
-scan_cache_load(void)
-{
-	struct secretscan *s = secretscan_shared();
-	struct ctx_error err;
-	char *warn = NULL;
-
-	if (scan_loaded || s == NULL)
-		return;
-	scan_loaded = true;
-	if (secretscan_cache_load(s, NULL, &warn, &err) < 0)
-		log_warnx("scan cache: %s", err.msg);
-	if (warn != NULL)
-		log_warnx("%s", warn);
-	free(warn);
-	scan_saved_gen = secretscan_cache_generation(s);
-}
-
-static void
-scan_cache_save(void)
-{
-	struct secretscan *s = secretscan_shared();
-	struct ctx_error err;
-
-	if (!scan_loaded || s == NULL ||
-	    secretscan_cache_generation(s) == scan_saved_gen)
-		return;
-	if (secretscan_cache_save(s, NULL, &err) < 0)
-		log_warnx("scan cache: %s", err.msg);
-	else
-		scan_saved_gen = secretscan_cache_generation(s);
-}
-
-/* The digests of the tree, into the loaded cache. */
-static void
-cache_put_tree(struct tree *t)
-{
-	struct hashcache_key key;
-	uint32_t i;
-
-	for (i = 0; cache != NULL && i < t->n; i++) {
-		const struct tree_node *n = &t->v[i];
-		if (!n->used || !n->digest_ok || !S_ISREG(n->mode))
-			continue;
-		key_of(t, n, &key);
-		(void)hashcache_put(cache, &key, n->digest, NULL);
-	}
-}
 
 static char *
 dup_or_null(const char *s)
@@ -272,20 +169,8 @@ project_warn(void *arg, const char *msg)
 static void
 forget_tree(struct project *p)
 {
-	if (cache_load() != NULL)
-		cache_put_tree(&p->tree);
+	statecache_put_tree(&p->tree);
 	tree_reset(&p->tree);
-}
-
-static void
-key_of(const struct tree *t, const struct tree_node *n,
-    struct hashcache_key *k)
-{
-	k->dev = tree_node_dev(t, n);
-	k->ino = n->ino;
-	k->size = n->size;
-	k->mtime_ns = n->mtime_ns;
-	k->ctime_ns = n->ctime_ns;
 }
 
 static struct tree_node *
@@ -309,14 +194,11 @@ static bool
 known_digest(struct project *p, struct entry *e, bool use_cache)
 {
 	struct tree_node *n = entry_node(p, e);
-	struct hashcache_key key;
 
 	if (n == NULL || !S_ISREG(n->mode) || e->size != n->size)
 		return false;
-	if (!n->digest_ok && use_cache && cache_load() != NULL) {
-		key_of(&p->tree, n, &key);
-		n->digest_ok = hashcache_get(cache, &key, n->digest);
-	}
+	if (!n->digest_ok && use_cache)
+		n->digest_ok = statecache_get(&p->tree, n);
 	if (!n->digest_ok)
 		return false;
 	memcpy(e->digest, n->digest, sizeof(e->digest));
@@ -337,15 +219,14 @@ fill_digests(struct project *p, struct entry_list *l, bool use_cache,
     struct ctx_error *err)
 {
 	struct digest_options dopt;
-	struct hashcache_key key;
 	struct tree_node *n;
 	struct timespec now;
-	int64_t racy;
+	int64_t now_ns;
 	size_t i;
 	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	racy = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - RACY_NS;
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 
 	for (i = 0; i < l->n; i++) {
 		struct entry *e = &l->v[i];
@@ -368,10 +249,7 @@ fill_digests(struct project *p, struct entry_list *l, bool use_cache,
 		/* Racy timestamps: a file stamped within a clock tick of now
 		 * may change again without its stamp changing; only the
 		 * in-memory tree (which also gets the IN_MODIFY) trusts it. */
-		if (cache != NULL && n->mtime_ns < racy && n->ctime_ns < racy) {
-			key_of(&p->tree, n, &key);
-			(void)hashcache_put(cache, &key, n->digest, NULL);
-		}
+		statecache_put(&p->tree, n, now_ns);
 	}
 	return rc;
 }
@@ -681,7 +559,7 @@ recompute_full(struct project *p, bool always)
 	tree_walk_end(&p->tree);
 	t1 = usec_now();
 	ok = ok && fill_digests(p, &c.entries, true, &p->error) == 0;
-	cache_unload(false);	/* saved if the walk read anything new */
+	statecache_done();	/* saved if the walk read anything new */
 	t2 = usec_now();
 	log_debug("%s: walked in %.1f ms (%zu entries, %d watches), digests in %.1f ms",
 	    p->root, (double)(t1 - t0) / 1000, ok ? c.entries.n : 0,
@@ -989,7 +867,7 @@ on_first(sd_event_source *s, void *arg)
 		recompute_full(p, true);
 		tree_take_changes(&p->tree);
 	}
-	scan_cache_save();
+	statecache_scan_save();
 	return 0;
 }
 
@@ -1080,8 +958,7 @@ project_new(const struct project_options *opt, sd_event *loop,
 		goto fail;
 	note_config(p);
 	p->cache_counted = true;
-	cache_refs++;
-	scan_cache_load();
+	statecache_join();
 	if (project_sources(p, err) < 0)
 		goto fail;
 	return p;
@@ -1103,14 +980,8 @@ project_free(struct project *p)
 	sd_event_source_disable_unref(p->poll);
 	sd_event_source_disable_unref(p->first);
 	sd_event_source_disable_unref(p->analyse);
-	if (p->cache_counted) {
-		cache_refs--;
-		if (cache_load() != NULL)
-			cache_put_tree(&p->tree);
-		cache_unload(cache_refs == 0);
-		if (cache_refs == 0)
-			scan_cache_save();
-	}
+	if (p->cache_counted)
+		statecache_leave(&p->tree);
 	if (p->watch != NULL)
 		tree_free(&p->tree);
 	watch_free(p->watch);
