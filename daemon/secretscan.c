@@ -73,7 +73,9 @@ static const struct {
 
 /* The gates' patterns, in bit order; NULL for a check done in C. */
 static const char *const gate_re[SG_NGATES] = {
-	"(?m)^[ \\t]*(?:\\S*:)?(?:_authToken|_auth|_password)[ \\t]*=[ \\t]*\\S",
+	/* not ${NPM_TOKEN}: npm reads the token from the environment */
+	"(?m)^[ \\t]*(?:\\S*:)?(?:_authToken|_auth|_password)[ \\t]*=[ \\t]*"
+	    "(?!\\$\\{)\\S",
 	"(?m)^[ \\t]*password[ \\t]*[=:][ \\t]*\\S",
 	"(?:^|\\s)password\\s+\\S",
 	"[A-Za-z][A-Za-z0-9+.-]*://[^:/\\s@]+:[^@\\s]+@",
@@ -131,7 +133,7 @@ compile(const char *re, struct ctx_error *err)
  * it is part of the fingerprint, so that cache files written by the older
  * code are ignored rather than trusted.
  */
-#define SECRETSCAN_LOGIC 1
+#define SECRETSCAN_LOGIC 2
 
 /*
  * The rule set's fingerprint, which keys the cache file: SHA-256 of every
@@ -276,6 +278,68 @@ secretscan_entropy(const char *p, size_t n)
 
 /* Substrings that mark a value as a placeholder, not a secret. */
 static bool
+is_alnum(int ch)
+{
+	return (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z');
+}
+
+static bool
+is_ident(int ch)
+{
+	return is_alnum(ch) || ch == '_' || ch == '-' || ch == '.';
+}
+
+static bool
+is_letter(int ch)
+{
+	return ch == '_' || ((ch | 32) >= 'a' && (ch | 32) <= 'z');
+}
+
+/* At v[i]: %(name)s, Python's named format. */
+static bool
+named_format(const char *v, size_t n, size_t i)
+{
+	size_t j = i + 2;
+
+	if (j >= n || !is_letter((unsigned char)v[j]))
+		return false;
+	while (j < n && (is_alnum((unsigned char)v[j]) || v[j] == '_'))
+		j++;
+	return j + 1 < n && v[j] == ')' && is_letter((unsigned char)v[j + 1]);
+}
+
+/*
+ * A shell, template or format expansion: ${X}, $X, $(cmd), {{ x }}, {x},
+ * <x>, <%= x %>, %(x)s, %X%, #{x}, [x].  Only those shapes: a generated
+ * secret may hold $ % ( ) anywhere (Django's keys do).
+ */
+static bool
+expansion(const char *v, size_t n)
+{
+	static const char wraps[][2] = { { '<', '>' }, { '{', '}' },
+	    { '[', ']' }, { '%', '%' } };
+	size_t i, k;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i + 1 < n; i++) {
+		char a = v[i], b = v[i + 1];
+
+		if ((a == '{' && b == '{') || (a == '<' && b == '%') ||
+		    (a == '#' && b == '{') || (a == '$' && b == '{' &&
+		    i + 2 < n && is_letter((unsigned char)v[i + 2])) ||
+		    (a == '$' && b == '(' && i + 2 < n &&
+		    is_letter((unsigned char)v[i + 2])) ||
+		    (a == '%' && b == '(' && named_format(v, n, i)))
+			return true;
+	}
+	for (k = 0; k < sizeof(wraps) / sizeof(wraps[0]); k++)
+		if (v[0] == wraps[k][0] && v[n - 1] == wraps[k][1])
+			return true;
+	return v[0] == '$' && n > 1 && is_letter((unsigned char)v[1]);
+}
+
+static bool
 placeholder(const char *v, size_t n)
 {
 	static const char *const words[] = { "example", "changeme", "change_me",
@@ -287,11 +351,10 @@ placeholder(const char *v, size_t n)
 
 	if (n > 200)
 		n = 200;
+	if (expansion(v, n))
+		return true;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
-		/* shell, template and format expansions: ${X}, {{ x }}, <x>, %(x)s */
-		if (strchr("${}<>()[]%", ch) != NULL)
-			return true;
 		low[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
 	low[n] = '\0';
@@ -307,11 +370,59 @@ placeholder(const char *v, size_t n)
  * at least 3 bits of Shannon entropy per byte (`changeme` has 2.75,
  * `hunter22` 2.75, `S3cr3tP4ss` 3.12, a 20-byte random token ~4.2).
  */
+/*
+ * An unquoted value that names where the secret is kept rather than
+ * holding it: code (a call, an index, an expansion) or a dotted reference
+ * (process.env.KEY, aws_iam_access_key.x.id, settings.S3_ACCESS_KEY).
+ * One dot alone is a reference only from a usual holder or to a CONSTANT:
+ * an .ini or .properties value is unquoted too.
+ */
 static bool
-generic_ok(const char *v, size_t n)
+reference(const char *v, size_t n)
+{
+	static const char *const holders[] = { "settings", "config", "conf",
+	    "cfg", "env", "os", "process", "self", "this", "var", "vars",
+	    "local", "locals", "data", "module", "secrets", "params", "args",
+	    "props", "options", "opts", "app", "ctx", "context" };
+	size_t i, k, dots = 0, first = n;
+	bool upper = true;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (strchr("${}<>()[]%", ch) != NULL)
+			return true;
+		if (ch == '.') {
+			if (i == 0 || i + 1 == n || v[i - 1] == '.' ||
+			    (v[i + 1] >= '0' && v[i + 1] <= '9'))
+				return false;
+			dots++;
+			first = first < i ? first : i;
+			upper = true;
+		} else if (!is_alnum(ch) && ch != '_')
+			return false;
+		else if (ch >= 'a' && ch <= 'z')
+			upper = false;
+	}
+	if (dots == 0 || (v[0] >= '0' && v[0] <= '9'))
+		return false;
+	if (dots >= 2 || upper)
+		return true;
+	for (k = 0; k < sizeof(holders) / sizeof(holders[0]); k++)
+		if (strlen(holders[k]) == first &&
+		    strncmp(v, holders[k], first) == 0)
+			return true;
+	return false;
+}
+
+static bool
+generic_ok(const char *v, size_t n, bool quoted)
 {
 	bool digit = false, alpha = false;
 	size_t i;
+
+	if (!quoted && reference(v, n))
+		return false;
 
 	for (i = 0; i < n; i++) {
 		if (v[i] >= '0' && v[i] <= '9')
@@ -324,6 +435,21 @@ generic_ok(const char *v, size_t n)
 }
 
 /* A token must not be a run of one character or a sequence like xxxx. */
+/* Upper and lower case letters and a digit, all three. */
+static bool
+mixed(const char *v, size_t n)
+{
+	bool up = false, low = false, digit = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		up = up || (v[i] >= 'A' && v[i] <= 'Z');
+		low = low || (v[i] >= 'a' && v[i] <= 'z');
+		digit = digit || (v[i] >= '0' && v[i] <= '9');
+	}
+	return up && low && digit;
+}
+
 static bool
 token_ok(const char *v, size_t n)
 {
@@ -389,20 +515,12 @@ try_rule(struct secretscan_ctx *c, enum secretscan_rule r, const char *buf,
 		return;
 	if (!token_ok(m + rules[r].prefix, n - rules[r].prefix))
 		return;
+	/* sk- is also how words start (sk-hynix, sk-learn...): a key's body
+	 * is random base62, never of one case or without a digit */
+	if (r == SS_OPENAI && !mixed(m + rules[r].prefix, n - rules[r].prefix))
+		return;
 	preview(pv, m, n, rules[r].prefix);
 	hit(out, r, buf, ov[0], pv);
-}
-
-static bool
-is_alnum(int ch)
-{
-	return (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z');
-}
-
-static bool
-is_ident(int ch)
-{
-	return is_alnum(ch) || ch == '_' || ch == '-' || ch == '.';
 }
 
 /* Byte loops, not memcmp(): these run at every trigger byte, and a
@@ -451,6 +569,14 @@ lower(int ch)
  * before the operator at buf[at] ends in a keyword (whole, or after `_`,
  * `-` or `.`), and the value after it passes generic_ok().
  */
+/* p starts a word of a camelCase name: dbPassword, secretAccessKey. */
+static bool
+camel_start(const char *p)
+{
+	return p[0] >= 'A' && p[0] <= 'Z' && ((p[-1] >= 'a' && p[-1] <= 'z') ||
+	    (p[-1] >= '0' && p[-1] <= '9'));
+}
+
 static void
 generic_at(const char *buf, size_t len, size_t at,
     struct secretscan_result *out)
@@ -464,11 +590,13 @@ generic_at(const char *buf, size_t len, size_t at,
 	    K("auth_token"), K("authtoken"), K("access_token"),
 	    K("accesstoken"), K("api_key"), K("api-key"), K("apikey"),
 	    K("access_key"), K("access-key"), K("accesskey"),
-	    K("client_secret"), K("client-secret") };
+	    K("client_secret"), K("client-secret"), K("private_key"),
+	    K("private-key"), K("privatekey") };
 #undef K
 	char pv[SECRETSCAN_PREVIEW], low[24];
 	size_t b = at, e, k, klen, nlen, vs, ve;
 	int c1, c2, c3;
+	bool quoted;
 
 	if (buf[at] == ':' && at + 1 < len && (buf[at + 1] == ':'))
 		return;
@@ -508,8 +636,9 @@ generic_at(const char *buf, size_t len, size_t at,
 			continue;
 		for (size_t i = 0; i < klen; i++)
 			low[i] = (char)lower((unsigned char)buf[e - klen + i]);
-		if (same(low, keys[k].s, klen) &&
-		    (klen == nlen || !is_alnum((unsigned char)buf[e - klen - 1])))
+		if (same(low, keys[k].s, klen) && (klen == nlen ||
+		    !is_alnum((unsigned char)buf[e - klen - 1]) ||
+		    camel_start(buf + e - klen)))
 			break;
 	}
 	if (k == sizeof(keys) / sizeof(keys[0]))
@@ -519,12 +648,12 @@ generic_at(const char *buf, size_t len, size_t at,
 		vs++;
 	while (vs < len && (buf[vs] == ' ' || buf[vs] == '\t'))
 		vs++;
-	if (vs < len && (buf[vs] == '"' || buf[vs] == '\''))
+	if ((quoted = vs < len && (buf[vs] == '"' || buf[vs] == '\'')))
 		vs++;
 	for (ve = vs; ve < len && ve - vs <= 200 && !value_end[(unsigned char)buf[ve]];
 	    ve++)
 		;
-	if (ve - vs > 200 || !generic_ok(buf + vs, ve - vs))
+	if (ve - vs > 200 || !generic_ok(buf + vs, ve - vs, quoted))
 		return;
 	snprintf(pv, sizeof(pv), "%.*s=\xe2\x80\xa6(%zu chars)",
 	    (int)(nlen > 32 ? 32 : nlen), buf + e - (nlen > 32 ? 32 : nlen),

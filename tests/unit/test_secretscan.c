@@ -163,6 +163,8 @@ test_tokens(void **state)
 		"task-runner sk-learn sk-",
 		"eyJhbGciOiJIUzI1NiJ9",			/* a header alone */
 		"my-sk-q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2",	/* inside a word */
+		/* a URL's words: no key is one case only */
+		"https://example.com/news/sk-hynix-announces-hbm4-memory-for-ai-accelerators",
 	};
 	size_t i;
 	char *t;
@@ -185,6 +187,19 @@ test_generic(void **state)
 		{ "  \"api_key\": \"a8F3kLm2Qz9Xw4\",", "api_key=\xe2\x80\xa6(14 chars)" },
 		{ "token := \"Tq8Lm3Xz9Vb2Nw\"", "token=\xe2\x80\xa6(14 chars)" },
 		{ "client_secret: 7hG2kLp9QxZ4vM", "client_secret=\xe2\x80\xa6(14 chars)" },
+		/* camelCase names end in a keyword too */
+		{ "const c = { secretAccessKey: 'Xk29vLq8Rz4abc' };",
+		    "secretAccessKey=\xe2\x80\xa6(14 chars)" },
+		{ "  dbPassword: 'Xk29vLq8Rz4',", "dbPassword=\xe2\x80\xa6(11 chars)" },
+		{ "refreshToken = \"Xk29vLq8Rz4\"", "refreshToken=\xe2\x80\xa6(11 chars)" },
+		/* a quoted value may hold $ % ( ): Django's keys do */
+		{ "SECRET_KEY = 'django-insecure-q$b%c(d)Xk29vLq8Rz4'",
+		    "SECRET_KEY=\xe2\x80\xa6(35 chars)" },
+		{ "db_password: \"k7$Hq9!xZp2@Lm4#abcd\"",
+		    "db_password=\xe2\x80\xa6(20 chars)" },
+		{ "SECRET_KEY = 'django-insecure-dw2lq97tuaj6&9uk-*82s@*rfh$%()'",
+		    "SECRET_KEY=\xe2\x80\xa6(46 chars)" },
+		{ "private_key = 'Jx8f2LkQ9mZpW3vR7tY1'", "private_key=\xe2\x80\xa6(20 chars)" },
 	};
 	static const char *const decoys[] = {
 		"password = changeme",
@@ -199,6 +214,20 @@ test_generic(void **state)
 		"mypassword=Xk29vLq8Rz4",		/* not the keyword */
 		"password_file=/run/secrets/Xk29vLq8Rz4",
 		"token = abc",				/* too short */
+		"mypassword=Xk29vLq8Rz4x",		/* lower case: one word */
+		/* references to a value kept elsewhere */
+		"access_key = aws_iam_access_key.s3_uploader.id",
+		"access_key = settings.S3_ACCESS_KEY",
+		"api_key: process.env.API_KEY_V2",
+		"secret_key = config.secret_key2",
+		/* templates, quoted or not */
+		"password: \"${DB_PASSWORD_2}\"",
+		"password = \"$DB_PASSWORD_2\"",
+		"secret = \"%(secret_2)s\"",
+		"password = \"<your-password-2>\"",
+		"token = \"{token_2}\"",
+		"token = \"#{ENV['TOKEN_2']}\"",
+		"password = \"<%= ENV['PASSWORD_2'] %>\"",
 	};
 	size_t i;
 
@@ -221,7 +250,8 @@ test_generic_keys_and_offsets(void **state)
 	    "secret_key", "secret-key", "secretkey", "token", "auth_token",
 	    "authtoken", "access_token", "accesstoken", "api_key", "api-key",
 	    "apikey", "access_key", "access-key", "accesskey", "client_secret",
-	    "client-secret", "DB_PASSWORD", "Api_Key", "X.TOKEN" };
+	    "client-secret", "private_key", "private-key", "privatekey",
+	    "DB_PASSWORD", "Api_Key", "X.TOKEN" };
 	static const char *const ops[] = { "=", " = ", ": ", " := ", "\": \"" };
 	char text[160], pv[64], key[40];
 	struct secretscan_result r;
@@ -267,6 +297,9 @@ test_gates(void **state)
 	} g[] = {
 		{ SG_NPMRC, "//registry.npmjs.org/:_authToken=abc123\n",
 		    "registry=https://registry.npmjs.org/\n" },
+		/* npm's own advice: the token from the environment */
+		{ SG_NPMRC, "//registry.npmjs.org/:_authToken=abc123\n",
+		    "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n" },
 		{ SG_PYPIRC, "[pypi]\nusername = __token__\npassword = abc\n",
 		    "[distutils]\nindex-servers = pypi\n" },
 		{ SG_NETRC, "machine example.com login me password hunter2\n",
