@@ -756,7 +756,8 @@ content_findings(struct run *r)
 		for (b = 0; b < SS_NRULES; b++) {
 			if (!(jb->hits & (1u << b)))
 				continue;
-			if (covers && (b == SS_PRIVATE_KEY || b == SS_GENERIC))
+			if (covers && (b == SS_PRIVATE_KEY || b == SS_GENERIC ||
+			    b == SS_URLCRED))
 				continue;
 			if ((h = hazard_rule_content((int)b)) == NULL)
 				continue;

@@ -98,6 +98,13 @@ const struct hazard_rule hazard_rules[] = {
 	    SS_OPENAI, 0, "revoke the key and remove it from the context" },
 	{ "secret-jwt", "secret", SEV_HIGH, HM_CONTENT, NULL, NULL, 0, SS_JWT,
 	    0, "remove the token from the context; pass it at run time" },
+	{ "secret-slack-webhook", "secret", SEV_HIGH, HM_CONTENT, NULL, NULL,
+	    0, SS_SLACK_WEBHOOK, 0,
+	    "regenerate the webhook URL and pass it at run time" },
+	{ "secret-url-password", "secret", SEV_HIGH, HM_CONTENT, NULL, NULL,
+	    0, SS_URLCRED, 0,
+	    "change the password and move it out of the URL (environment at "
+	    "run time or `RUN --mount=type=secret`)" },
 	{ "secret-generic-assignment", "secret", SEV_HIGH, HM_CONTENT, NULL,
 	    NULL, 0, SS_GENERIC, 0,
 	    "move the value out of the file (environment at run time or "

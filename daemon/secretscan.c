@@ -69,6 +69,13 @@ static const struct {
 	    "[A-Za-z0-9_-]{16,}", 3 },
 	/* matched in C: generic_at() */
 	[SS_GENERIC] = { "secret-generic-assignment", NULL, 0 },
+	[SS_SLACK_WEBHOOK] = { "secret-slack-webhook",
+	    "https://hooks\\.slack\\.com/(?:services|workflows)/"
+	    "T[A-Z0-9]{6,12}/[AB][A-Z0-9]{6,12}/[A-Za-z0-9]{20,32}", 8 },
+	/* from the scheme; the password is vetted in C: url_at() */
+	[SS_URLCRED] = { "secret-url-password",
+	    "[A-Za-z][A-Za-z0-9+.-]{0,30}://[^:/?#@\\s'\"<>]{0,128}:"
+	    "[^@/?#\\s'\"<>]{1,128}@[A-Za-z0-9_.\\[-]", 0 },
 };
 
 /* The gates' patterns, in bit order; NULL for a check done in C. */
@@ -133,7 +140,7 @@ compile(const char *re, struct ctx_error *err)
  * it is part of the fingerprint, so that cache files written by the older
  * code are ignored rather than trusted.
  */
-#define SECRETSCAN_LOGIC 2
+#define SECRETSCAN_LOGIC 3
 
 /*
  * The rule set's fingerprint, which keys the cache file: SHA-256 of every
@@ -513,7 +520,14 @@ try_rule(struct secretscan_ctx *c, enum secretscan_rule r, const char *buf,
 	/* AWS's documentation keys: AKIAIOSFODNN7EXAMPLE and kin */
 	if (r == SS_AWS && memcmp(m + n - 7, "EXAMPLE", 7) == 0)
 		return;
-	if (!token_ok(m + rules[r].prefix, n - rules[r].prefix))
+	if (r == SS_SLACK_WEBHOOK) {
+		/* the secret is the last part: not the documentation's X's */
+		const char *slash = memrchr(m, '/', n);
+
+		if (slash == NULL || !token_ok(slash + 1, (size_t)(m + n -
+		    slash - 1)))
+			return;
+	} else if (!token_ok(m + rules[r].prefix, n - rules[r].prefix))
 		return;
 	/* sk- is also how words start (sk-hynix, sk-learn...): a key's body
 	 * is random base62, never of one case or without a digit */
@@ -569,6 +583,43 @@ lower(int ch)
  * before the operator at buf[at] ends in a keyword (whole, or after `_`,
  * `-` or `.`), and the value after it passes generic_ok().
  */
+/*
+ * A password in a URL (postgres://app:pw@db, https://me:pw@host/repo.git),
+ * at the ':' of its "://": the scheme is found backwards, the pattern
+ * checks the shape, and the password must look like one: not a
+ * placeholder or an expansion (${DB_PASSWORD}), not the user's name again
+ * (postgres:postgres, the dev defaults), six bytes or more.
+ */
+static void
+url_at(struct secretscan_ctx *c, const char *buf, size_t len, size_t at,
+    struct secretscan_result *out)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
+	char pv[SECRETSCAN_PREVIEW];
+	size_t b = at, user, colon, pwlen, shown;
+	const char *m;
+
+	while (b > 0 && at - b < 31 && (is_alnum((unsigned char)buf[b - 1]) ||
+	    buf[b - 1] == '+' || buf[b - 1] == '.' || buf[b - 1] == '-'))
+		b--;
+	if (b == at || (b > 0 && is_alnum((unsigned char)buf[b - 1])) ||
+	    pcre2_match(c->s->re[SS_URLCRED], (PCRE2_SPTR)buf, len, b,
+	    PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK, c->md, NULL) < 0)
+		return;
+	m = buf + ov[0];
+	user = at + 3 - ov[0];
+	colon = user + strcspn(m + user, ":");
+	pwlen = ov[1] - ov[0] - 3 - colon;	/* between ':' and '@' */
+	if (pwlen < 6 || placeholder(m + colon + 1, pwlen) ||
+	    (colon - user == pwlen && memcmp(m + user, m + colon + 1,
+	    pwlen) == 0) || secretscan_entropy(m + colon + 1, pwlen) < 2.0)
+		return;
+	shown = colon > 40 ? 40 : colon;
+	snprintf(pv, sizeof(pv), "%.*s:\xe2\x80\xa6(%zu chars)@", (int)shown, m,
+	    pwlen);
+	hit(out, SS_URLCRED, buf, ov[0], pv);
+}
+
 /* p starts a word of a camelCase name: dbPassword, secretAccessKey. */
 static bool
 camel_start(const char *p)
@@ -591,7 +642,8 @@ generic_at(const char *buf, size_t len, size_t at,
 	    K("accesstoken"), K("api_key"), K("api-key"), K("apikey"),
 	    K("access_key"), K("access-key"), K("accesskey"),
 	    K("client_secret"), K("client-secret"), K("private_key"),
-	    K("private-key"), K("privatekey") };
+	    K("private-key"), K("privatekey"), K("accountkey"),
+	    K("account_key") };
 #undef K
 	char pv[SECRETSCAN_PREVIEW], low[24];
 	size_t b = at, e, k, klen, nlen, vs, ve;
@@ -718,6 +770,12 @@ at_trigger(struct secretscan_ctx *c, const char *buf, size_t len, size_t i,
 			try_rule(c, SS_PRIVATE_KEY, buf, len, i, out);
 		break;
 	default:	/* '=' and ':' */
+		if (buf[i] == ':' && after(buf, len, i, "://hooks.slack.com/", 19) &&
+		    before(buf, i, "https", 5))
+			try_rule(c, SS_SLACK_WEBHOOK, buf, len, i - 5, out);
+		else if (buf[i] == ':' && after(buf, len, i, "://", 3) &&
+		    !(out->hits & (1u << SS_URLCRED)))
+			url_at(c, buf, len, i, out);
 		/* inline the common rejection: every keyword ends in
 		 * d, t, n or y, right before the operator or a space,
 		 * quote or ':' (`:=`) before it */

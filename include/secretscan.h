@@ -49,6 +49,8 @@ enum secretscan_rule {
 	SS_OPENAI,		/* sk-... / sk-proj-... */
 	SS_JWT,			/* eyJ....eyJ....sig */
 	SS_GENERIC,		/* password|secret|token|api_key = <high entropy> */
+	SS_URLCRED,		/* scheme://user:password@host */
+	SS_SLACK_WEBHOOK,	/* https://hooks.slack.com/services/T../B../... */
 	SS_NRULES
 };
 

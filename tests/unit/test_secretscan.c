@@ -151,6 +151,14 @@ test_tokens(void **state)
 		    "sk-\xe2\x80\xa6(43 chars)" },
 		{ "eyJhbGciOiJIUzI1NiJ9", ".eyJzdWIiOiIxMjM0NTY3ODkwIn0.q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1",
 		    SS_JWT, "eyJ\xe2\x80\xa6(72 chars)" },
+		{ "postgres://shop:", "q7Xv2Lm9Rt4Kp8Zw@db.internal:5432/app",
+		    SS_URLCRED, "postgres://shop:\xe2\x80\xa6(16 chars)@" },
+		{ "mongodb+srv://app:", "q7Xv2Lm9Rt@cluster0.x.mongodb.net/db",
+		    SS_URLCRED, "mongodb+srv://app:\xe2\x80\xa6(10 chars)@" },
+		{ "redis://:", "q7Xv2Lm9Rt4K@cache:6379/0", SS_URLCRED,
+		    "redis://:\xe2\x80\xa6(12 chars)@" },
+		{ "https://hooks.slack.com/", "services/T0A1B2C3D/B4E5F6G7H/q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1B",
+		    SS_SLACK_WEBHOOK, "https://\xe2\x80\xa6(77 chars)" },
 	};
 	static const char *const decoys[] = {
 		"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",	/* no entropy */
@@ -165,6 +173,17 @@ test_tokens(void **state)
 		"my-sk-q7Xv2Lm9Rt4Kp8Zw3Nc6Hy1Bf5Dj0Gs7Qa2",	/* inside a word */
 		/* a URL's words: no key is one case only */
 		"https://example.com/news/sk-hynix-announces-hbm4-memory-for-ai-accelerators",
+		/* URLs without a password worth the name */
+		"postgres://postgres:postgres@db:5432/app",	/* the dev default */
+		"postgres://user:password@localhost/db",
+		"https://me:${GIT_TOKEN}@github.com/x/y.git",
+		"mongodb+srv://app:<password>@cluster0.mongodb.net",
+		"redis://:@localhost:6379",
+		"amqp://guest:guest@rabbit:5672",
+		"http://example.com:8080/path?q=a:b@c",
+		"see https://user:pass@host for the form",
+		"mailto:me@example.com",
+		"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
 	};
 	size_t i;
 	char *t;
@@ -251,6 +270,7 @@ test_generic_keys_and_offsets(void **state)
 	    "authtoken", "access_token", "accesstoken", "api_key", "api-key",
 	    "apikey", "access_key", "access-key", "accesskey", "client_secret",
 	    "client-secret", "private_key", "private-key", "privatekey",
+	    "AccountKey", "account_key",
 	    "DB_PASSWORD", "Api_Key", "X.TOKEN" };
 	static const char *const ops[] = { "=", " = ", ": ", " := ", "\": \"" };
 	char text[160], pv[64], key[40];
