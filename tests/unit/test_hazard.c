@@ -207,6 +207,12 @@ build_tree(struct entry_list *l)
 	puts_(l, "core.txt", "not a core dump");
 	puts_(l, "id_ed25519", pem);
 	puts_(l, "id_ed25519.pub", "ssh-ed25519 AAAA me");
+	puts_(l, "deploy.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\n");
+	puts_(l, "admin.conf", "apiVersion: v1\nkind: Config\nusers:\n- name: a\n"
+	    "  user:\n    client-key-data: LS0tLS1\n");
+	puts_(l, "nginx-admin.conf", "server { listen 80; }\n");	/* a decoy */
+	puts_(l, "docker-auth.json", "{\"auths\":{\"ghcr.io\":{\"auth\":\"bWU6cHc=\"}}}");
+	puts_(l, "package.json", "{\"name\": \"app\"}");	/* a decoy */
 	memset(big, 'x', sizeof(big));
 	put(l, "big.bin", big, sizeof(big));
 	put(l, "node_modules", NULL, 0);
@@ -300,6 +306,7 @@ test_every_class(void **state)
 	    "high secret-dotenv .env 1 4 -\n"
 	    "high vcs-git .git 2 7 -\n"
 	    "low cache-tool .tox 2 2 -\n"
+	    "high secret-kubeconfig admin.conf 1 82 -\n"
 	    "critical secret-npmrc app/.npmrc 1 20 image\n"
 	    "critical secret-aws-access-key app/main.py 1 29 image "
 	    "AKIA\xe2\x80\xa6(20 chars) L\n"
@@ -310,6 +317,8 @@ test_every_class(void **state)
 	    "medium large-file big.bin 1 300 -\n"
 	    "high venv-python conda 2 0 -\n"
 	    "low junk-core-dump core 1 20 -\n"
+	    "high secret-ssh-key deploy.ppk 1 35 -\n"
+	    "high secret-docker-config docker-auth.json 1 41 -\n"
 	    "high secret-ssh-key id_ed25519 1 104 -\n"
 	    "medium deps-node-modules node_modules 2 1 -\n"
 	    "high secret-terraform-state prod.tfvars 1 6 -\n"
