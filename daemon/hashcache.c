@@ -45,6 +45,7 @@
 #include <openssl/evp.h>
 
 #include "hashcache.h"
+#include "readfile.h"
 #include "statefile.h"
 
 #define HASHCACHE_VERSION	1
@@ -310,7 +311,7 @@ hashcache_load_fd(struct hashcache *c, int fd, char *why, size_t whylen,
 		snprintf(why, whylen, "not a regular file");
 		return 1;
 	}
-	if ((got = statefile_read_full(fd, hdr, sizeof(hdr))) < 0) {
+	if ((got = readfile_full(fd, hdr, sizeof(hdr))) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		return 1;
 	}
@@ -374,7 +375,7 @@ hashcache_load_fd(struct hashcache *c, int fd, char *why, size_t whylen,
 	}
 	for (left = count; left > 0; left -= n) {
 		n = left < HASHCACHE_CHUNK ? left : HASHCACHE_CHUNK;
-		got = statefile_read_full(fd, buf, n * HASHCACHE_REC_SIZE);
+		got = readfile_full(fd, buf, n * HASHCACHE_REC_SIZE);
 		if (got < 0) {
 			snprintf(why, whylen, "%s", strerror(errno));
 			goto out;

@@ -6,6 +6,25 @@
 
 #include "readfile.h"
 
+ssize_t
+readfile_full(int fd, void *p, size_t n)
+{
+	size_t done = 0;
+	ssize_t got;
+
+	while (done < n) {
+		got = read(fd, (char *)p + done, n - done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		done += (size_t)got;
+	}
+	return (ssize_t)done;
+}
+
 int
 readfile_fd(int fd, char **out, size_t *len)
 {
@@ -29,18 +48,15 @@ readfile_fd(int fd, char **out, size_t *len)
 			}
 			buf = nb;
 		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
+		if ((got = readfile_full(fd, buf + n, cap - n)) < 0) {
 			int saved = errno;
 			free(buf);
 			errno = saved;
 			return -1;
 		}
-		if (got == 0)
-			break;
 		n += (size_t)got;
+		if (n < cap)
+			break;		/* the end of the file */
 	}
 	buf[n] = '\0';
 	*out = buf;

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "scancache.h"
+#include "readfile.h"
 #include "statefile.h"
 
 /*
@@ -546,7 +547,7 @@ scf_load_fd(const struct scancache *live, struct scancache *c, int fd,
 		return refuse(why, whylen, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return refuse(why, whylen, "not a regular file");
-	if ((got = statefile_read_full(fd, hdr, sizeof(hdr))) < 0)
+	if ((got = readfile_full(fd, hdr, sizeof(hdr))) < 0)
 		return refuse(why, whylen, "%s", strerror(errno));
 	if (memcmp(hdr, scf_magic, (size_t)got < sizeof(scf_magic) ?
 	    (size_t)got : sizeof(scf_magic)) != 0)
@@ -560,7 +561,7 @@ scf_load_fd(const struct scancache *live, struct scancache *c, int fd,
 	blen = (size_t)st.st_size - SCF_HDR_SIZE;
 	if ((body = malloc(blen + 1)) == NULL)
 		return -1;
-	if ((got = statefile_read_full(fd, body, blen)) < 0)
+	if ((got = readfile_full(fd, body, blen)) < 0)
 		refuse(why, whylen, "%s", strerror(errno));
 	else if ((size_t)got != blen)
 		refuse(why, whylen, "truncated while being read");

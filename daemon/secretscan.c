@@ -27,6 +27,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "readfile.h"
 #include "scancache.h"
 #include "secretscan.h"
 
@@ -862,18 +863,11 @@ secretscan_buffer(struct secretscan_ctx *c, const char *buf, size_t len,
 static int
 read_more(int fd, char *buf, size_t *n, size_t want)
 {
-	ssize_t got;
+	ssize_t got = *n < want ? readfile_full(fd, buf + *n, want - *n) : 0;
 
-	while (*n < want) {
-		got = read(fd, buf + *n, want - *n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		*n += (size_t)got;
-	}
+	if (got < 0)
+		return -1;
+	*n += (size_t)got;
 	return 0;
 }
 

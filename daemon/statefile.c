@@ -1,4 +1,5 @@
-/* The state directory's paths and careful I/O (see statefile.h). */
+/* The state directory's paths, directories and atomic file replacement
+ * (see statefile.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -37,25 +38,6 @@ statefile_path(const char *name, char **out)
 	rc = asprintf(out, "%s/.local/state/ctxd/%s", base, name) < 0 ? -1 : 0;
 	free(buf);
 	return rc;
-}
-
-ssize_t
-statefile_read_full(int fd, void *p, size_t n)
-{
-	size_t done = 0;
-	ssize_t got;
-
-	while (done < n) {
-		got = read(fd, (char *)p + done, n - done);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		done += (size_t)got;
-	}
-	return (ssize_t)done;
 }
 
 int

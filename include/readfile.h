@@ -7,8 +7,13 @@
 #define CTXD_READFILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define READFILE_MAX (64u * 1024 * 1024)
+
+/* read(2) into p until n bytes or the end of the file (EINTR retried):
+ * the bytes read, or -1 with errno set. */
+ssize_t readfile_full(int fd, void *p, size_t n);
 
 /* Reads the file open at fd.  Returns 0, or -1 with errno set (EFBIG when
  * over READFILE_MAX). */

@@ -1,7 +1,7 @@
 /*
  * The daemon's files under $XDG_STATE_HOME/ctxd/ (the digest cache, the
- * scan cache): where they live, and the careful reads, directory
- * creation and atomic replacement their loaders and savers share.
+ * scan cache): where they live, and the directory creation and atomic
+ * replacement their loaders and savers share.
  *
  * Ownership: statefile_path() returns a malloc'ed path the caller frees.
  */
@@ -20,9 +20,6 @@
  * out of memory.
  */
 int statefile_path(const char *name, char **out);
-
-/* read(2) until n bytes or end of file; the byte count, or -1 (errno). */
-ssize_t statefile_read_full(int fd, void *p, size_t n);
 
 /* Creates the missing directories above path, mode 0700 (XDG spec),
  * whatever the umask.  -1 with err naming the directory that failed. */
