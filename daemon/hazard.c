@@ -919,30 +919,6 @@ hazard_scan(const struct entry_list *l)
 	return hazard_run(l, &opt, NULL);
 }
 
-static bool
-same_finding(const json_t *a, const json_t *b)
-{
-	return json_equal(json_object_get(a, "rule"), json_object_get(b, "rule")) &&
-	    json_equal(json_object_get(a, "path"), json_object_get(b, "path"));
-}
-
-json_t *
-hazard_diff(const json_t *a, const json_t *b)
-{
-	json_t *out = json_array();
-	size_t i, j;
-	bool found;
-
-	for (i = 0; out != NULL && i < json_array_size(a); i++) {
-		found = false;
-		for (j = 0; !found && j < json_array_size(b); j++)
-			found = same_finding(json_array_get(a, i), json_array_get(b, j));
-		if (!found)
-			json_array_append(out, json_array_get(a, i));
-	}
-	return out;
-}
-
 /* ---- allow-listing ---- */
 
 static int

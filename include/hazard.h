@@ -76,9 +76,6 @@ struct hazard_prescan *hazard_prescan_new(struct secretscan *scan);
 const struct digest_scan *hazard_prescan_hook(const struct hazard_prescan *p);
 void hazard_prescan_free(struct hazard_prescan *p);
 
-/* Objects of a that are not in b (compared by rule and path), new ref. */
-json_t *hazard_diff(const json_t *a, const json_t *b);
-
 /* The allow list: (rule, path) pairs, fnmatch(3) patterns both. */
 struct hazard_allow {
 	char **rule, **path;

@@ -117,22 +117,6 @@ test_dotenv_and_decoys(void **state)
 	entry_list_free(&l);
 }
 
-static void
-test_diff(void **state)
-{
-	json_t *a = json_loads("[{\"rule\":\"r\",\"path\":\"x\"},{\"rule\":\"r\",\"path\":\"y\"}]", 0, NULL);
-	json_t *b = json_loads("[{\"rule\":\"r\",\"path\":\"y\",\"bytes\":3}]", 0, NULL);
-	json_t *d = hazard_diff(a, b);
-	char *s = json_dumps(d, JSON_COMPACT);
-
-	(void)state;
-	assert_string_equal(s, "[{\"rule\":\"r\",\"path\":\"x\"}]");
-	free(s);
-	json_decref(a);
-	json_decref(b);
-	json_decref(d);
-}
-
 /* ---- a directory on disk ---- */
 
 static char tmpl[] = "/tmp/ctxd-hazard.XXXXXX";
@@ -493,7 +477,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grouped_directories),
 		cmocka_unit_test(test_dotenv_and_decoys),
-		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_every_class),
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_prescan),
